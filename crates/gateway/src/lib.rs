@@ -1,0 +1,1 @@
+//! The one listener: request id, authentication, service detection, dispatch, admin routes

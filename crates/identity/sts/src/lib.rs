@@ -1,0 +1,1 @@
+//! STS: GetCallerIdentity and AssumeRole with temporary credentials kept in the store

@@ -1,0 +1,1 @@
+//! SigV4: reading the credential scope, and verifying signatures. (under construction)

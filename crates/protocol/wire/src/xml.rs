@@ -1,0 +1,1 @@
+//! XML writing and reading shared by the query and rest-xml codecs. (under construction)

@@ -1,0 +1,1 @@
+//! The in-memory Store backend, for tests and --in-memory

@@ -20,6 +20,7 @@
 
 pub mod detect;
 pub mod json;
+pub mod oracle;
 pub mod query;
 pub mod rest;
 pub mod rest_json;

@@ -127,9 +127,25 @@ def generate(dest):
                 f.write("\n")
             with open(os.path.join(gen_dir, f"{rust_module(service)}.rs"), "w") as f:
                 f.write(gen_service(service, model))
-    mod = [HEADER, "//! The services whose models Lamina embeds.\n\n"]
+    mod = [HEADER, "//! The services whose models Lamina embeds.\n\n", "use crate::ServiceInfo;\n\n"]
     for service, _ in SERVICES:
         mod.append(f"pub mod {rust_module(service)};\n")
+    mod.append("\n/// What service detection needs to know of each model, without parsing it.\n")
+    mod.append("pub const SERVICES: &[ServiceInfo] = &[\n")
+    with zipfile.ZipFile(wheel) as z:
+        for service, version in SERVICES:
+            model = json.loads(gzip.decompress(z.read(f"botocore/data/{service}/{version}/service-2.json.gz")))
+            md = model["metadata"]
+            prefixes = sorted({"/" + op["http"]["requestUri"].lstrip("/").split("/")[0].split("?")[0].split("{")[0]
+                               for op in model["operations"].values() if md["protocol"].startswith("rest")})
+            prefixes = [p for p in prefixes if p != "/"]
+            opt = lambda v: f"Some(\"{v}\")" if v else "None"
+            mod.append(
+                f"    ServiceInfo {{ name: \"{service}\", api_version: \"{version}\", "
+                f"protocol: \"{md['protocol']}\", signing_name: \"{md.get('signingName', md['endpointPrefix'])}\", "
+                f"endpoint_prefix: \"{md['endpointPrefix']}\", target_prefix: {opt(md.get('targetPrefix'))}, "
+                f"path_prefixes: &[{', '.join(chr(34) + p + chr(34) for p in prefixes)}] }},\n")
+    mod.append("];\n")
     mod.append("\n/// (service name, api version, model JSON) for every embedded model.\n")
     mod.append("pub(crate) const MODELS: &[(&str, &str, &str)] = &[\n")
     for service, version in SERVICES:

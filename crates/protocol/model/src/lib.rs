@@ -17,6 +17,28 @@ pub use shape::{Http, Metadata, Model, Operation, Shape, ShapeRef, ShapeType};
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+/// A service's identity on the wire, known without parsing its model (generated).
+#[derive(Debug, Clone, Copy)]
+pub struct ServiceInfo {
+    /// The model's name (`ssm`, `lambda`, `dynamodbstreams`).
+    pub name: &'static str,
+    pub api_version: &'static str,
+    /// `json`, `query`, `rest-json` or `rest-xml`.
+    pub protocol: &'static str,
+    /// The SigV4 credential-scope service name.
+    pub signing_name: &'static str,
+    pub endpoint_prefix: &'static str,
+    /// The `X-Amz-Target` prefix of JSON-protocol services.
+    pub target_prefix: Option<&'static str>,
+    /// First path segments of rest services' request URIs (`/2015-03-31`, `/restapis`).
+    pub path_prefixes: &'static [&'static str],
+}
+
+/// Every embedded service's wire identity.
+pub fn services() -> &'static [ServiceInfo] {
+    generated::SERVICES
+}
+
 /// Names of every embedded model.
 pub fn service_names() -> impl Iterator<Item = &'static str> {
     generated::MODELS.iter().map(|(name, _, _)| *name)
@@ -51,8 +73,17 @@ mod tests {
             let m = get(name).unwrap();
             assert!(!m.operations.is_empty(), "{name}");
             for op in m.operations.values() {
-                for r in op.input.iter().chain(op.output.iter()).chain(op.errors.iter()) {
-                    assert!(m.shapes.contains_key(&r.shape), "{name}: {} missing", r.shape);
+                for r in op
+                    .input
+                    .iter()
+                    .chain(op.output.iter())
+                    .chain(op.errors.iter())
+                {
+                    assert!(
+                        m.shapes.contains_key(&r.shape),
+                        "{name}: {} missing",
+                        r.shape
+                    );
                 }
             }
         }
@@ -64,7 +95,10 @@ mod tests {
         let mut ops: Vec<&str> = m.operations.keys().map(String::as_str).collect();
         ops.sort();
         assert_eq!(ops, generated::ssm::OPERATIONS);
-        assert_eq!(generated::ssm::errors::PARAMETER_NOT_FOUND.code, "ParameterNotFound");
+        assert_eq!(
+            generated::ssm::errors::PARAMETER_NOT_FOUND.code,
+            "ParameterNotFound"
+        );
     }
 
     #[test]

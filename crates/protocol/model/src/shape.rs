@@ -56,7 +56,9 @@ pub struct Metadata {
 impl Metadata {
     /// The SigV4 signing name (credential scope service).
     pub fn signing_name(&self) -> &str {
-        self.signing_name.as_deref().unwrap_or(&self.endpoint_prefix)
+        self.signing_name
+            .as_deref()
+            .unwrap_or(&self.endpoint_prefix)
     }
 }
 
@@ -93,7 +95,11 @@ fn default_uri() -> String {
 
 impl Default for Http {
     fn default() -> Self {
-        Self { method: default_method(), request_uri: default_uri(), response_code: None }
+        Self {
+            method: default_method(),
+            request_uri: default_uri(),
+            response_code: None,
+        }
     }
 }
 
@@ -215,14 +221,19 @@ impl Shape {
             self.members
                 .iter()
                 .filter_map(|(k, v)| {
-                    serde_json::from_value::<ShapeRef>(v.clone()).ok().map(|r| (k.clone(), r))
+                    serde_json::from_value::<ShapeRef>(v.clone())
+                        .ok()
+                        .map(|r| (k.clone(), r))
                 })
                 .collect()
         })
     }
 
     pub fn member(&self, name: &str) -> Option<&ShapeRef> {
-        self.members().iter().find(|(k, _)| k == name).map(|(_, r)| r)
+        self.members()
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, r)| r)
     }
 
     pub fn is_required(&self, name: &str) -> bool {

@@ -262,18 +262,46 @@ pub mod op {
 /// The error shapes of the model.
 pub mod errors {
     use super::ErrorCode;
-    pub const BAD_REQUEST_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "BadRequestException", code: "BadRequestException", status: 400, sender_fault: true };
-    pub const CONFLICT_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ConflictException", code: "ConflictException", status: 409, sender_fault: true };
-    pub const LIMIT_EXCEEDED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "LimitExceededException", code: "LimitExceededException", status: 429, sender_fault: true };
-    pub const NOT_FOUND_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "NotFoundException", code: "NotFoundException", status: 404, sender_fault: true };
-    pub const SERVICE_UNAVAILABLE_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ServiceUnavailableException", code: "ServiceUnavailableException", status: 503, sender_fault: false };
-    pub const TOO_MANY_REQUESTS_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "TooManyRequestsException", code: "TooManyRequestsException", status: 429, sender_fault: true };
-    pub const UNAUTHORIZED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "UnauthorizedException", code: "UnauthorizedException", status: 401, sender_fault: true };
+    pub const BAD_REQUEST_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "BadRequestException",
+        code: "BadRequestException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const CONFLICT_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ConflictException",
+        code: "ConflictException",
+        status: 409,
+        sender_fault: true,
+    };
+    pub const LIMIT_EXCEEDED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "LimitExceededException",
+        code: "LimitExceededException",
+        status: 429,
+        sender_fault: true,
+    };
+    pub const NOT_FOUND_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "NotFoundException",
+        code: "NotFoundException",
+        status: 404,
+        sender_fault: true,
+    };
+    pub const SERVICE_UNAVAILABLE_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ServiceUnavailableException",
+        code: "ServiceUnavailableException",
+        status: 503,
+        sender_fault: false,
+    };
+    pub const TOO_MANY_REQUESTS_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "TooManyRequestsException",
+        code: "TooManyRequestsException",
+        status: 429,
+        sender_fault: true,
+    };
+    pub const UNAUTHORIZED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "UnauthorizedException",
+        code: "UnauthorizedException",
+        status: 401,
+        sender_fault: true,
+    };
 }

@@ -220,14 +220,34 @@ pub mod op {
 /// The error shapes of the model.
 pub mod errors {
     use super::ErrorCode;
-    pub const ACCESS_DENIED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "AccessDeniedException", code: "AccessDeniedException", status: 403, sender_fault: true };
-    pub const BAD_REQUEST_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "BadRequestException", code: "BadRequestException", status: 400, sender_fault: true };
-    pub const CONFLICT_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ConflictException", code: "ConflictException", status: 409, sender_fault: true };
-    pub const NOT_FOUND_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "NotFoundException", code: "NotFoundException", status: 404, sender_fault: true };
-    pub const TOO_MANY_REQUESTS_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "TooManyRequestsException", code: "TooManyRequestsException", status: 429, sender_fault: true };
+    pub const ACCESS_DENIED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "AccessDeniedException",
+        code: "AccessDeniedException",
+        status: 403,
+        sender_fault: true,
+    };
+    pub const BAD_REQUEST_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "BadRequestException",
+        code: "BadRequestException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const CONFLICT_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ConflictException",
+        code: "ConflictException",
+        status: 409,
+        sender_fault: true,
+    };
+    pub const NOT_FOUND_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "NotFoundException",
+        code: "NotFoundException",
+        status: 404,
+        sender_fault: true,
+    };
+    pub const TOO_MANY_REQUESTS_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "TooManyRequestsException",
+        code: "TooManyRequestsException",
+        status: 429,
+        sender_fault: true,
+    };
 }

@@ -198,62 +198,178 @@ pub mod op {
 /// The error shapes of the model.
 pub mod errors {
     use super::ErrorCode;
-    pub const ALREADY_EXISTS_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "AlreadyExistsException", code: "AlreadyExistsException", status: 400, sender_fault: true };
-    pub const CFN_REGISTRY_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "CFNRegistryException", code: "CFNRegistryException", status: 400, sender_fault: true };
-    pub const CHANGE_SET_NOT_FOUND_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ChangeSetNotFoundException", code: "ChangeSetNotFound", status: 404, sender_fault: true };
-    pub const CONCURRENT_RESOURCES_LIMIT_EXCEEDED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ConcurrentResourcesLimitExceededException", code: "ConcurrentResourcesLimitExceeded", status: 429, sender_fault: true };
-    pub const CREATED_BUT_MODIFIED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "CreatedButModifiedException", code: "CreatedButModifiedException", status: 409, sender_fault: true };
-    pub const GENERATED_TEMPLATE_NOT_FOUND_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "GeneratedTemplateNotFoundException", code: "GeneratedTemplateNotFound", status: 404, sender_fault: true };
-    pub const HOOK_RESULT_NOT_FOUND_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "HookResultNotFoundException", code: "HookResultNotFound", status: 404, sender_fault: true };
-    pub const INSUFFICIENT_CAPABILITIES_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InsufficientCapabilitiesException", code: "InsufficientCapabilitiesException", status: 400, sender_fault: true };
-    pub const INVALID_CHANGE_SET_STATUS_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InvalidChangeSetStatusException", code: "InvalidChangeSetStatus", status: 400, sender_fault: true };
-    pub const INVALID_OPERATION_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InvalidOperationException", code: "InvalidOperationException", status: 400, sender_fault: true };
-    pub const INVALID_STATE_TRANSITION_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InvalidStateTransitionException", code: "InvalidStateTransition", status: 400, sender_fault: true };
-    pub const LIMIT_EXCEEDED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "LimitExceededException", code: "LimitExceededException", status: 400, sender_fault: true };
-    pub const NAME_ALREADY_EXISTS_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "NameAlreadyExistsException", code: "NameAlreadyExistsException", status: 409, sender_fault: true };
-    pub const OPERATION_ID_ALREADY_EXISTS_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "OperationIdAlreadyExistsException", code: "OperationIdAlreadyExistsException", status: 409, sender_fault: true };
-    pub const OPERATION_IN_PROGRESS_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "OperationInProgressException", code: "OperationInProgressException", status: 409, sender_fault: true };
-    pub const OPERATION_NOT_FOUND_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "OperationNotFoundException", code: "OperationNotFoundException", status: 404, sender_fault: true };
-    pub const OPERATION_STATUS_CHECK_FAILED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "OperationStatusCheckFailedException", code: "ConditionalCheckFailed", status: 400, sender_fault: true };
-    pub const RESOURCE_SCAN_IN_PROGRESS_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ResourceScanInProgressException", code: "ResourceScanInProgress", status: 400, sender_fault: true };
-    pub const RESOURCE_SCAN_LIMIT_EXCEEDED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ResourceScanLimitExceededException", code: "ResourceScanLimitExceeded", status: 400, sender_fault: true };
-    pub const RESOURCE_SCAN_NOT_FOUND_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ResourceScanNotFoundException", code: "ResourceScanNotFound", status: 400, sender_fault: true };
-    pub const STACK_INSTANCE_NOT_FOUND_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "StackInstanceNotFoundException", code: "StackInstanceNotFoundException", status: 404, sender_fault: true };
-    pub const STACK_NOT_FOUND_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "StackNotFoundException", code: "StackNotFoundException", status: 404, sender_fault: true };
-    pub const STACK_REFACTOR_NOT_FOUND_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "StackRefactorNotFoundException", code: "StackRefactorNotFoundException", status: 404, sender_fault: true };
-    pub const STACK_SET_NOT_EMPTY_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "StackSetNotEmptyException", code: "StackSetNotEmptyException", status: 409, sender_fault: true };
-    pub const STACK_SET_NOT_FOUND_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "StackSetNotFoundException", code: "StackSetNotFoundException", status: 404, sender_fault: true };
-    pub const STALE_REQUEST_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "StaleRequestException", code: "StaleRequestException", status: 409, sender_fault: true };
-    pub const TOKEN_ALREADY_EXISTS_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "TokenAlreadyExistsException", code: "TokenAlreadyExistsException", status: 400, sender_fault: true };
-    pub const TYPE_CONFIGURATION_NOT_FOUND_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "TypeConfigurationNotFoundException", code: "TypeConfigurationNotFoundException", status: 404, sender_fault: true };
-    pub const TYPE_NOT_FOUND_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "TypeNotFoundException", code: "TypeNotFoundException", status: 404, sender_fault: true };
+    pub const ALREADY_EXISTS_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "AlreadyExistsException",
+        code: "AlreadyExistsException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const CFN_REGISTRY_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "CFNRegistryException",
+        code: "CFNRegistryException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const CHANGE_SET_NOT_FOUND_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ChangeSetNotFoundException",
+        code: "ChangeSetNotFound",
+        status: 404,
+        sender_fault: true,
+    };
+    pub const CONCURRENT_RESOURCES_LIMIT_EXCEEDED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ConcurrentResourcesLimitExceededException",
+        code: "ConcurrentResourcesLimitExceeded",
+        status: 429,
+        sender_fault: true,
+    };
+    pub const CREATED_BUT_MODIFIED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "CreatedButModifiedException",
+        code: "CreatedButModifiedException",
+        status: 409,
+        sender_fault: true,
+    };
+    pub const GENERATED_TEMPLATE_NOT_FOUND_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "GeneratedTemplateNotFoundException",
+        code: "GeneratedTemplateNotFound",
+        status: 404,
+        sender_fault: true,
+    };
+    pub const HOOK_RESULT_NOT_FOUND_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "HookResultNotFoundException",
+        code: "HookResultNotFound",
+        status: 404,
+        sender_fault: true,
+    };
+    pub const INSUFFICIENT_CAPABILITIES_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InsufficientCapabilitiesException",
+        code: "InsufficientCapabilitiesException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_CHANGE_SET_STATUS_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InvalidChangeSetStatusException",
+        code: "InvalidChangeSetStatus",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_OPERATION_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InvalidOperationException",
+        code: "InvalidOperationException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_STATE_TRANSITION_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InvalidStateTransitionException",
+        code: "InvalidStateTransition",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const LIMIT_EXCEEDED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "LimitExceededException",
+        code: "LimitExceededException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const NAME_ALREADY_EXISTS_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "NameAlreadyExistsException",
+        code: "NameAlreadyExistsException",
+        status: 409,
+        sender_fault: true,
+    };
+    pub const OPERATION_ID_ALREADY_EXISTS_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "OperationIdAlreadyExistsException",
+        code: "OperationIdAlreadyExistsException",
+        status: 409,
+        sender_fault: true,
+    };
+    pub const OPERATION_IN_PROGRESS_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "OperationInProgressException",
+        code: "OperationInProgressException",
+        status: 409,
+        sender_fault: true,
+    };
+    pub const OPERATION_NOT_FOUND_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "OperationNotFoundException",
+        code: "OperationNotFoundException",
+        status: 404,
+        sender_fault: true,
+    };
+    pub const OPERATION_STATUS_CHECK_FAILED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "OperationStatusCheckFailedException",
+        code: "ConditionalCheckFailed",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const RESOURCE_SCAN_IN_PROGRESS_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ResourceScanInProgressException",
+        code: "ResourceScanInProgress",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const RESOURCE_SCAN_LIMIT_EXCEEDED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ResourceScanLimitExceededException",
+        code: "ResourceScanLimitExceeded",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const RESOURCE_SCAN_NOT_FOUND_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ResourceScanNotFoundException",
+        code: "ResourceScanNotFound",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const STACK_INSTANCE_NOT_FOUND_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "StackInstanceNotFoundException",
+        code: "StackInstanceNotFoundException",
+        status: 404,
+        sender_fault: true,
+    };
+    pub const STACK_NOT_FOUND_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "StackNotFoundException",
+        code: "StackNotFoundException",
+        status: 404,
+        sender_fault: true,
+    };
+    pub const STACK_REFACTOR_NOT_FOUND_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "StackRefactorNotFoundException",
+        code: "StackRefactorNotFoundException",
+        status: 404,
+        sender_fault: true,
+    };
+    pub const STACK_SET_NOT_EMPTY_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "StackSetNotEmptyException",
+        code: "StackSetNotEmptyException",
+        status: 409,
+        sender_fault: true,
+    };
+    pub const STACK_SET_NOT_FOUND_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "StackSetNotFoundException",
+        code: "StackSetNotFoundException",
+        status: 404,
+        sender_fault: true,
+    };
+    pub const STALE_REQUEST_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "StaleRequestException",
+        code: "StaleRequestException",
+        status: 409,
+        sender_fault: true,
+    };
+    pub const TOKEN_ALREADY_EXISTS_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "TokenAlreadyExistsException",
+        code: "TokenAlreadyExistsException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const TYPE_CONFIGURATION_NOT_FOUND_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "TypeConfigurationNotFoundException",
+        code: "TypeConfigurationNotFoundException",
+        status: 404,
+        sender_fault: true,
+    };
+    pub const TYPE_NOT_FOUND_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "TypeNotFoundException",
+        code: "TypeNotFoundException",
+        status: 404,
+        sender_fault: true,
+    };
 }

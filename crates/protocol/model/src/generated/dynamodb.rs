@@ -138,72 +138,208 @@ pub mod op {
 /// The error shapes of the model.
 pub mod errors {
     use super::ErrorCode;
-    pub const BACKUP_IN_USE_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "BackupInUseException", code: "BackupInUseException", status: 400, sender_fault: true };
-    pub const BACKUP_NOT_FOUND_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "BackupNotFoundException", code: "BackupNotFoundException", status: 400, sender_fault: true };
-    pub const CONDITIONAL_CHECK_FAILED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ConditionalCheckFailedException", code: "ConditionalCheckFailedException", status: 400, sender_fault: true };
-    pub const CONTINUOUS_BACKUPS_UNAVAILABLE_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ContinuousBackupsUnavailableException", code: "ContinuousBackupsUnavailableException", status: 400, sender_fault: true };
-    pub const DUPLICATE_ITEM_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "DuplicateItemException", code: "DuplicateItemException", status: 400, sender_fault: true };
-    pub const EXPORT_CONFLICT_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ExportConflictException", code: "ExportConflictException", status: 400, sender_fault: true };
-    pub const EXPORT_NOT_FOUND_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ExportNotFoundException", code: "ExportNotFoundException", status: 400, sender_fault: true };
-    pub const GLOBAL_TABLE_ALREADY_EXISTS_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "GlobalTableAlreadyExistsException", code: "GlobalTableAlreadyExistsException", status: 400, sender_fault: true };
-    pub const GLOBAL_TABLE_NOT_FOUND_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "GlobalTableNotFoundException", code: "GlobalTableNotFoundException", status: 400, sender_fault: true };
-    pub const IDEMPOTENT_PARAMETER_MISMATCH_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "IdempotentParameterMismatchException", code: "IdempotentParameterMismatchException", status: 400, sender_fault: true };
-    pub const IMPORT_CONFLICT_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ImportConflictException", code: "ImportConflictException", status: 400, sender_fault: true };
-    pub const IMPORT_NOT_FOUND_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ImportNotFoundException", code: "ImportNotFoundException", status: 400, sender_fault: true };
-    pub const INDEX_NOT_FOUND_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "IndexNotFoundException", code: "IndexNotFoundException", status: 400, sender_fault: true };
-    pub const INTERNAL_SERVER_ERROR: ErrorCode =
-        ErrorCode { shape: "InternalServerError", code: "InternalServerError", status: 500, sender_fault: false };
-    pub const INVALID_EXPORT_TIME_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InvalidExportTimeException", code: "InvalidExportTimeException", status: 400, sender_fault: true };
-    pub const INVALID_RESTORE_TIME_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InvalidRestoreTimeException", code: "InvalidRestoreTimeException", status: 400, sender_fault: true };
-    pub const ITEM_COLLECTION_SIZE_LIMIT_EXCEEDED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ItemCollectionSizeLimitExceededException", code: "ItemCollectionSizeLimitExceededException", status: 400, sender_fault: true };
-    pub const LIMIT_EXCEEDED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "LimitExceededException", code: "LimitExceededException", status: 400, sender_fault: true };
-    pub const POINT_IN_TIME_RECOVERY_UNAVAILABLE_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "PointInTimeRecoveryUnavailableException", code: "PointInTimeRecoveryUnavailableException", status: 400, sender_fault: true };
-    pub const POLICY_NOT_FOUND_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "PolicyNotFoundException", code: "PolicyNotFoundException", status: 400, sender_fault: true };
-    pub const PROVISIONED_THROUGHPUT_EXCEEDED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ProvisionedThroughputExceededException", code: "ProvisionedThroughputExceededException", status: 400, sender_fault: true };
-    pub const REPLICA_ALREADY_EXISTS_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ReplicaAlreadyExistsException", code: "ReplicaAlreadyExistsException", status: 400, sender_fault: true };
-    pub const REPLICA_NOT_FOUND_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ReplicaNotFoundException", code: "ReplicaNotFoundException", status: 400, sender_fault: true };
-    pub const REPLICATED_WRITE_CONFLICT_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ReplicatedWriteConflictException", code: "ReplicatedWriteConflictException", status: 400, sender_fault: true };
-    pub const REQUEST_LIMIT_EXCEEDED: ErrorCode =
-        ErrorCode { shape: "RequestLimitExceeded", code: "RequestLimitExceeded", status: 400, sender_fault: true };
-    pub const RESOURCE_IN_USE_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ResourceInUseException", code: "ResourceInUseException", status: 400, sender_fault: true };
-    pub const RESOURCE_NOT_FOUND_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ResourceNotFoundException", code: "ResourceNotFoundException", status: 400, sender_fault: true };
-    pub const TABLE_ALREADY_EXISTS_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "TableAlreadyExistsException", code: "TableAlreadyExistsException", status: 400, sender_fault: true };
-    pub const TABLE_IN_USE_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "TableInUseException", code: "TableInUseException", status: 400, sender_fault: true };
-    pub const TABLE_NOT_FOUND_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "TableNotFoundException", code: "TableNotFoundException", status: 400, sender_fault: true };
-    pub const THROTTLING_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ThrottlingException", code: "ThrottlingException", status: 400, sender_fault: true };
-    pub const TRANSACTION_CANCELED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "TransactionCanceledException", code: "TransactionCanceledException", status: 400, sender_fault: true };
-    pub const TRANSACTION_CONFLICT_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "TransactionConflictException", code: "TransactionConflictException", status: 400, sender_fault: true };
-    pub const TRANSACTION_IN_PROGRESS_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "TransactionInProgressException", code: "TransactionInProgressException", status: 400, sender_fault: true };
+    pub const BACKUP_IN_USE_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "BackupInUseException",
+        code: "BackupInUseException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const BACKUP_NOT_FOUND_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "BackupNotFoundException",
+        code: "BackupNotFoundException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const CONDITIONAL_CHECK_FAILED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ConditionalCheckFailedException",
+        code: "ConditionalCheckFailedException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const CONTINUOUS_BACKUPS_UNAVAILABLE_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ContinuousBackupsUnavailableException",
+        code: "ContinuousBackupsUnavailableException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const DUPLICATE_ITEM_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "DuplicateItemException",
+        code: "DuplicateItemException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const EXPORT_CONFLICT_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ExportConflictException",
+        code: "ExportConflictException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const EXPORT_NOT_FOUND_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ExportNotFoundException",
+        code: "ExportNotFoundException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const GLOBAL_TABLE_ALREADY_EXISTS_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "GlobalTableAlreadyExistsException",
+        code: "GlobalTableAlreadyExistsException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const GLOBAL_TABLE_NOT_FOUND_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "GlobalTableNotFoundException",
+        code: "GlobalTableNotFoundException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const IDEMPOTENT_PARAMETER_MISMATCH_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "IdempotentParameterMismatchException",
+        code: "IdempotentParameterMismatchException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const IMPORT_CONFLICT_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ImportConflictException",
+        code: "ImportConflictException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const IMPORT_NOT_FOUND_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ImportNotFoundException",
+        code: "ImportNotFoundException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INDEX_NOT_FOUND_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "IndexNotFoundException",
+        code: "IndexNotFoundException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INTERNAL_SERVER_ERROR: ErrorCode = ErrorCode {
+        shape: "InternalServerError",
+        code: "InternalServerError",
+        status: 500,
+        sender_fault: false,
+    };
+    pub const INVALID_EXPORT_TIME_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InvalidExportTimeException",
+        code: "InvalidExportTimeException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_RESTORE_TIME_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InvalidRestoreTimeException",
+        code: "InvalidRestoreTimeException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const ITEM_COLLECTION_SIZE_LIMIT_EXCEEDED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ItemCollectionSizeLimitExceededException",
+        code: "ItemCollectionSizeLimitExceededException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const LIMIT_EXCEEDED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "LimitExceededException",
+        code: "LimitExceededException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const POINT_IN_TIME_RECOVERY_UNAVAILABLE_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "PointInTimeRecoveryUnavailableException",
+        code: "PointInTimeRecoveryUnavailableException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const POLICY_NOT_FOUND_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "PolicyNotFoundException",
+        code: "PolicyNotFoundException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const PROVISIONED_THROUGHPUT_EXCEEDED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ProvisionedThroughputExceededException",
+        code: "ProvisionedThroughputExceededException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const REPLICA_ALREADY_EXISTS_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ReplicaAlreadyExistsException",
+        code: "ReplicaAlreadyExistsException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const REPLICA_NOT_FOUND_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ReplicaNotFoundException",
+        code: "ReplicaNotFoundException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const REPLICATED_WRITE_CONFLICT_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ReplicatedWriteConflictException",
+        code: "ReplicatedWriteConflictException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const REQUEST_LIMIT_EXCEEDED: ErrorCode = ErrorCode {
+        shape: "RequestLimitExceeded",
+        code: "RequestLimitExceeded",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const RESOURCE_IN_USE_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ResourceInUseException",
+        code: "ResourceInUseException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const RESOURCE_NOT_FOUND_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ResourceNotFoundException",
+        code: "ResourceNotFoundException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const TABLE_ALREADY_EXISTS_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "TableAlreadyExistsException",
+        code: "TableAlreadyExistsException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const TABLE_IN_USE_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "TableInUseException",
+        code: "TableInUseException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const TABLE_NOT_FOUND_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "TableNotFoundException",
+        code: "TableNotFoundException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const THROTTLING_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ThrottlingException",
+        code: "ThrottlingException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const TRANSACTION_CANCELED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "TransactionCanceledException",
+        code: "TransactionCanceledException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const TRANSACTION_CONFLICT_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "TransactionConflictException",
+        code: "TransactionConflictException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const TRANSACTION_IN_PROGRESS_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "TransactionInProgressException",
+        code: "TransactionInProgressException",
+        status: 400,
+        sender_fault: true,
+    };
 }

@@ -22,14 +22,34 @@ pub mod op {
 /// The error shapes of the model.
 pub mod errors {
     use super::ErrorCode;
-    pub const EXPIRED_ITERATOR_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ExpiredIteratorException", code: "ExpiredIteratorException", status: 400, sender_fault: true };
-    pub const INTERNAL_SERVER_ERROR: ErrorCode =
-        ErrorCode { shape: "InternalServerError", code: "InternalServerError", status: 500, sender_fault: false };
-    pub const LIMIT_EXCEEDED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "LimitExceededException", code: "LimitExceededException", status: 400, sender_fault: true };
-    pub const RESOURCE_NOT_FOUND_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ResourceNotFoundException", code: "ResourceNotFoundException", status: 400, sender_fault: true };
-    pub const TRIMMED_DATA_ACCESS_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "TrimmedDataAccessException", code: "TrimmedDataAccessException", status: 400, sender_fault: true };
+    pub const EXPIRED_ITERATOR_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ExpiredIteratorException",
+        code: "ExpiredIteratorException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INTERNAL_SERVER_ERROR: ErrorCode = ErrorCode {
+        shape: "InternalServerError",
+        code: "InternalServerError",
+        status: 500,
+        sender_fault: false,
+    };
+    pub const LIMIT_EXCEEDED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "LimitExceededException",
+        code: "LimitExceededException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const RESOURCE_NOT_FOUND_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ResourceNotFoundException",
+        code: "ResourceNotFoundException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const TRIMMED_DATA_ACCESS_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "TrimmedDataAccessException",
+        code: "TrimmedDataAccessException",
+        status: 400,
+        sender_fault: true,
+    };
 }

@@ -155,7 +155,8 @@ pub mod op {
     pub const LIST_EVENT_SOURCE_MAPPINGS: &str = "ListEventSourceMappings";
     pub const LIST_FUNCTION_EVENT_INVOKE_CONFIGS: &str = "ListFunctionEventInvokeConfigs";
     pub const LIST_FUNCTION_URL_CONFIGS: &str = "ListFunctionUrlConfigs";
-    pub const LIST_FUNCTION_VERSIONS_BY_CAPACITY_PROVIDER: &str = "ListFunctionVersionsByCapacityProvider";
+    pub const LIST_FUNCTION_VERSIONS_BY_CAPACITY_PROVIDER: &str =
+        "ListFunctionVersionsByCapacityProvider";
     pub const LIST_FUNCTIONS: &str = "ListFunctions";
     pub const LIST_FUNCTIONS_BY_CODE_SIGNING_CONFIG: &str = "ListFunctionsByCodeSigningConfig";
     pub const LIST_LAYER_VERSIONS: &str = "ListLayerVersions";
@@ -178,7 +179,8 @@ pub mod op {
     pub const REMOVE_PERMISSION: &str = "RemovePermission";
     pub const RESUME_DURABLE_EXECUTION: &str = "ResumeDurableExecution";
     pub const SEND_DURABLE_EXECUTION_CALLBACK_FAILURE: &str = "SendDurableExecutionCallbackFailure";
-    pub const SEND_DURABLE_EXECUTION_CALLBACK_HEARTBEAT: &str = "SendDurableExecutionCallbackHeartbeat";
+    pub const SEND_DURABLE_EXECUTION_CALLBACK_HEARTBEAT: &str =
+        "SendDurableExecutionCallbackHeartbeat";
     pub const SEND_DURABLE_EXECUTION_CALLBACK_SUCCESS: &str = "SendDurableExecutionCallbackSuccess";
     pub const STOP_DURABLE_EXECUTION: &str = "StopDurableExecution";
     pub const TAG_RESOURCE: &str = "TagResource";
@@ -196,120 +198,353 @@ pub mod op {
 /// The error shapes of the model.
 pub mod errors {
     use super::ErrorCode;
-    pub const ALIAS_LIMIT_EXCEEDED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "AliasLimitExceededException", code: "AliasLimitExceededException", status: 400, sender_fault: true };
-    pub const CALLBACK_TIMEOUT_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "CallbackTimeoutException", code: "CallbackTimeoutException", status: 400, sender_fault: true };
-    pub const CAPACITY_PROVIDER_LIMIT_EXCEEDED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "CapacityProviderLimitExceededException", code: "CapacityProviderLimitExceededException", status: 400, sender_fault: true };
-    pub const CODE_ARTIFACT_USER_DELETED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "CodeArtifactUserDeletedException", code: "CodeArtifactUserDeletedException", status: 409, sender_fault: true };
-    pub const CODE_ARTIFACT_USER_FAILED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "CodeArtifactUserFailedException", code: "CodeArtifactUserFailedException", status: 409, sender_fault: true };
-    pub const CODE_ARTIFACT_USER_PENDING_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "CodeArtifactUserPendingException", code: "CodeArtifactUserPendingException", status: 409, sender_fault: true };
-    pub const CODE_SIGNING_CONFIG_NOT_FOUND_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "CodeSigningConfigNotFoundException", code: "CodeSigningConfigNotFoundException", status: 404, sender_fault: true };
-    pub const CODE_STORAGE_EXCEEDED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "CodeStorageExceededException", code: "CodeStorageExceededException", status: 400, sender_fault: true };
-    pub const CODE_VERIFICATION_FAILED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "CodeVerificationFailedException", code: "CodeVerificationFailedException", status: 400, sender_fault: true };
-    pub const DURABLE_EXECUTION_ALREADY_STARTED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "DurableExecutionAlreadyStartedException", code: "DurableExecutionAlreadyStartedException", status: 409, sender_fault: true };
-    pub const EC2_ACCESS_DENIED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "EC2AccessDeniedException", code: "EC2AccessDeniedException", status: 502, sender_fault: false };
-    pub const EC2_THROTTLED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "EC2ThrottledException", code: "EC2ThrottledException", status: 502, sender_fault: false };
-    pub const EC2_UNEXPECTED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "EC2UnexpectedException", code: "EC2UnexpectedException", status: 502, sender_fault: false };
-    pub const EFSIO_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "EFSIOException", code: "EFSIOException", status: 410, sender_fault: true };
-    pub const EFS_MOUNT_CONNECTIVITY_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "EFSMountConnectivityException", code: "EFSMountConnectivityException", status: 408, sender_fault: true };
-    pub const EFS_MOUNT_FAILURE_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "EFSMountFailureException", code: "EFSMountFailureException", status: 403, sender_fault: true };
-    pub const EFS_MOUNT_TIMEOUT_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "EFSMountTimeoutException", code: "EFSMountTimeoutException", status: 408, sender_fault: true };
-    pub const ENI_LIMIT_REACHED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ENILimitReachedException", code: "ENILimitReachedException", status: 502, sender_fault: false };
-    pub const ENI_NOT_READY_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ENINotReadyException", code: "ENINotReadyException", status: 502, sender_fault: false };
+    pub const ALIAS_LIMIT_EXCEEDED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "AliasLimitExceededException",
+        code: "AliasLimitExceededException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const CALLBACK_TIMEOUT_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "CallbackTimeoutException",
+        code: "CallbackTimeoutException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const CAPACITY_PROVIDER_LIMIT_EXCEEDED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "CapacityProviderLimitExceededException",
+        code: "CapacityProviderLimitExceededException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const CODE_ARTIFACT_USER_DELETED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "CodeArtifactUserDeletedException",
+        code: "CodeArtifactUserDeletedException",
+        status: 409,
+        sender_fault: true,
+    };
+    pub const CODE_ARTIFACT_USER_FAILED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "CodeArtifactUserFailedException",
+        code: "CodeArtifactUserFailedException",
+        status: 409,
+        sender_fault: true,
+    };
+    pub const CODE_ARTIFACT_USER_PENDING_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "CodeArtifactUserPendingException",
+        code: "CodeArtifactUserPendingException",
+        status: 409,
+        sender_fault: true,
+    };
+    pub const CODE_SIGNING_CONFIG_NOT_FOUND_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "CodeSigningConfigNotFoundException",
+        code: "CodeSigningConfigNotFoundException",
+        status: 404,
+        sender_fault: true,
+    };
+    pub const CODE_STORAGE_EXCEEDED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "CodeStorageExceededException",
+        code: "CodeStorageExceededException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const CODE_VERIFICATION_FAILED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "CodeVerificationFailedException",
+        code: "CodeVerificationFailedException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const DURABLE_EXECUTION_ALREADY_STARTED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "DurableExecutionAlreadyStartedException",
+        code: "DurableExecutionAlreadyStartedException",
+        status: 409,
+        sender_fault: true,
+    };
+    pub const EC2_ACCESS_DENIED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "EC2AccessDeniedException",
+        code: "EC2AccessDeniedException",
+        status: 502,
+        sender_fault: false,
+    };
+    pub const EC2_THROTTLED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "EC2ThrottledException",
+        code: "EC2ThrottledException",
+        status: 502,
+        sender_fault: false,
+    };
+    pub const EC2_UNEXPECTED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "EC2UnexpectedException",
+        code: "EC2UnexpectedException",
+        status: 502,
+        sender_fault: false,
+    };
+    pub const EFSIO_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "EFSIOException",
+        code: "EFSIOException",
+        status: 410,
+        sender_fault: true,
+    };
+    pub const EFS_MOUNT_CONNECTIVITY_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "EFSMountConnectivityException",
+        code: "EFSMountConnectivityException",
+        status: 408,
+        sender_fault: true,
+    };
+    pub const EFS_MOUNT_FAILURE_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "EFSMountFailureException",
+        code: "EFSMountFailureException",
+        status: 403,
+        sender_fault: true,
+    };
+    pub const EFS_MOUNT_TIMEOUT_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "EFSMountTimeoutException",
+        code: "EFSMountTimeoutException",
+        status: 408,
+        sender_fault: true,
+    };
+    pub const ENI_LIMIT_REACHED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ENILimitReachedException",
+        code: "ENILimitReachedException",
+        status: 502,
+        sender_fault: false,
+    };
+    pub const ENI_NOT_READY_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ENINotReadyException",
+        code: "ENINotReadyException",
+        status: 502,
+        sender_fault: false,
+    };
     pub const FUNCTION_VERSIONS_PER_CAPACITY_PROVIDER_LIMIT_EXCEEDED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "FunctionVersionsPerCapacityProviderLimitExceededException", code: "FunctionVersionsPerCapacityProviderLimitExceededException", status: 400, sender_fault: true };
-    pub const INVALID_CODE_SIGNATURE_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InvalidCodeSignatureException", code: "InvalidCodeSignatureException", status: 400, sender_fault: true };
-    pub const INVALID_PARAMETER_VALUE_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InvalidParameterValueException", code: "InvalidParameterValueException", status: 400, sender_fault: true };
-    pub const INVALID_REQUEST_CONTENT_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InvalidRequestContentException", code: "InvalidRequestContentException", status: 400, sender_fault: true };
-    pub const INVALID_RUNTIME_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InvalidRuntimeException", code: "InvalidRuntimeException", status: 502, sender_fault: false };
-    pub const INVALID_SECURITY_GROUP_ID_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InvalidSecurityGroupIDException", code: "InvalidSecurityGroupIDException", status: 502, sender_fault: false };
-    pub const INVALID_SUBNET_ID_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InvalidSubnetIDException", code: "InvalidSubnetIDException", status: 502, sender_fault: false };
-    pub const INVALID_ZIP_FILE_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InvalidZipFileException", code: "InvalidZipFileException", status: 502, sender_fault: false };
-    pub const KMS_ACCESS_DENIED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "KMSAccessDeniedException", code: "KMSAccessDeniedException", status: 502, sender_fault: false };
-    pub const KMS_DISABLED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "KMSDisabledException", code: "KMSDisabledException", status: 502, sender_fault: false };
-    pub const KMS_INVALID_STATE_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "KMSInvalidStateException", code: "KMSInvalidStateException", status: 502, sender_fault: false };
-    pub const KMS_NOT_FOUND_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "KMSNotFoundException", code: "KMSNotFoundException", status: 502, sender_fault: false };
-    pub const MODE_NOT_SUPPORTED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ModeNotSupportedException", code: "ModeNotSupportedException", status: 400, sender_fault: true };
-    pub const NO_PUBLISHED_VERSION_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "NoPublishedVersionException", code: "NoPublishedVersionException", status: 400, sender_fault: true };
-    pub const POLICY_LENGTH_EXCEEDED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "PolicyLengthExceededException", code: "PolicyLengthExceededException", status: 400, sender_fault: true };
-    pub const PRECONDITION_FAILED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "PreconditionFailedException", code: "PreconditionFailedException", status: 412, sender_fault: true };
-    pub const PROVISIONED_CONCURRENCY_CONFIG_NOT_FOUND_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ProvisionedConcurrencyConfigNotFoundException", code: "ProvisionedConcurrencyConfigNotFoundException", status: 404, sender_fault: true };
-    pub const PUBLIC_POLICY_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "PublicPolicyException", code: "PublicPolicyException", status: 400, sender_fault: true };
-    pub const RECURSIVE_INVOCATION_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "RecursiveInvocationException", code: "RecursiveInvocationException", status: 400, sender_fault: true };
-    pub const REQUEST_TOO_LARGE_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "RequestTooLargeException", code: "RequestTooLargeException", status: 413, sender_fault: true };
-    pub const RESOURCE_CONFLICT_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ResourceConflictException", code: "ResourceConflictException", status: 409, sender_fault: true };
-    pub const RESOURCE_IN_USE_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ResourceInUseException", code: "ResourceInUseException", status: 400, sender_fault: true };
-    pub const RESOURCE_NOT_FOUND_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ResourceNotFoundException", code: "ResourceNotFoundException", status: 404, sender_fault: true };
-    pub const RESOURCE_NOT_READY_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ResourceNotReadyException", code: "ResourceNotReadyException", status: 502, sender_fault: false };
-    pub const RUNTIME_ALIAS_DELETED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "RuntimeAliasDeletedException", code: "RuntimeAliasDeletedException", status: 409, sender_fault: true };
-    pub const RUNTIME_VERSION_DELETED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "RuntimeVersionDeletedException", code: "RuntimeVersionDeletedException", status: 409, sender_fault: true };
-    pub const S3_FILES_MOUNT_CONNECTIVITY_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "S3FilesMountConnectivityException", code: "S3FilesMountConnectivityException", status: 408, sender_fault: true };
-    pub const S3_FILES_MOUNT_FAILURE_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "S3FilesMountFailureException", code: "S3FilesMountFailureException", status: 403, sender_fault: true };
-    pub const S3_FILES_MOUNT_TIMEOUT_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "S3FilesMountTimeoutException", code: "S3FilesMountTimeoutException", status: 408, sender_fault: true };
-    pub const SERIALIZED_REQUEST_ENTITY_TOO_LARGE_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "SerializedRequestEntityTooLargeException", code: "SerializedRequestEntityTooLargeException", status: 413, sender_fault: true };
-    pub const SERVICE_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ServiceException", code: "ServiceException", status: 500, sender_fault: false };
-    pub const SERVICE_QUOTA_EXCEEDED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ServiceQuotaExceededException", code: "ServiceQuotaExceededException", status: 402, sender_fault: true };
-    pub const SNAP_START_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "SnapStartException", code: "SnapStartException", status: 400, sender_fault: true };
-    pub const SNAP_START_NOT_READY_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "SnapStartNotReadyException", code: "SnapStartNotReadyException", status: 409, sender_fault: true };
-    pub const SNAP_START_REGENERATION_FAILURE_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "SnapStartRegenerationFailureException", code: "SnapStartRegenerationFailureException", status: 409, sender_fault: true };
-    pub const SNAP_START_TIMEOUT_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "SnapStartTimeoutException", code: "SnapStartTimeoutException", status: 408, sender_fault: true };
-    pub const SUBNET_IP_ADDRESS_LIMIT_REACHED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "SubnetIPAddressLimitReachedException", code: "SubnetIPAddressLimitReachedException", status: 502, sender_fault: false };
-    pub const TOO_MANY_REQUESTS_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "TooManyRequestsException", code: "TooManyRequestsException", status: 429, sender_fault: true };
-    pub const UNSUPPORTED_MEDIA_TYPE_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "UnsupportedMediaTypeException", code: "UnsupportedMediaTypeException", status: 415, sender_fault: true };
+        ErrorCode {
+            shape: "FunctionVersionsPerCapacityProviderLimitExceededException",
+            code: "FunctionVersionsPerCapacityProviderLimitExceededException",
+            status: 400,
+            sender_fault: true,
+        };
+    pub const INVALID_CODE_SIGNATURE_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InvalidCodeSignatureException",
+        code: "InvalidCodeSignatureException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_PARAMETER_VALUE_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InvalidParameterValueException",
+        code: "InvalidParameterValueException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_REQUEST_CONTENT_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InvalidRequestContentException",
+        code: "InvalidRequestContentException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_RUNTIME_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InvalidRuntimeException",
+        code: "InvalidRuntimeException",
+        status: 502,
+        sender_fault: false,
+    };
+    pub const INVALID_SECURITY_GROUP_ID_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InvalidSecurityGroupIDException",
+        code: "InvalidSecurityGroupIDException",
+        status: 502,
+        sender_fault: false,
+    };
+    pub const INVALID_SUBNET_ID_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InvalidSubnetIDException",
+        code: "InvalidSubnetIDException",
+        status: 502,
+        sender_fault: false,
+    };
+    pub const INVALID_ZIP_FILE_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InvalidZipFileException",
+        code: "InvalidZipFileException",
+        status: 502,
+        sender_fault: false,
+    };
+    pub const KMS_ACCESS_DENIED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "KMSAccessDeniedException",
+        code: "KMSAccessDeniedException",
+        status: 502,
+        sender_fault: false,
+    };
+    pub const KMS_DISABLED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "KMSDisabledException",
+        code: "KMSDisabledException",
+        status: 502,
+        sender_fault: false,
+    };
+    pub const KMS_INVALID_STATE_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "KMSInvalidStateException",
+        code: "KMSInvalidStateException",
+        status: 502,
+        sender_fault: false,
+    };
+    pub const KMS_NOT_FOUND_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "KMSNotFoundException",
+        code: "KMSNotFoundException",
+        status: 502,
+        sender_fault: false,
+    };
+    pub const MODE_NOT_SUPPORTED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ModeNotSupportedException",
+        code: "ModeNotSupportedException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const NO_PUBLISHED_VERSION_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "NoPublishedVersionException",
+        code: "NoPublishedVersionException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const POLICY_LENGTH_EXCEEDED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "PolicyLengthExceededException",
+        code: "PolicyLengthExceededException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const PRECONDITION_FAILED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "PreconditionFailedException",
+        code: "PreconditionFailedException",
+        status: 412,
+        sender_fault: true,
+    };
+    pub const PROVISIONED_CONCURRENCY_CONFIG_NOT_FOUND_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ProvisionedConcurrencyConfigNotFoundException",
+        code: "ProvisionedConcurrencyConfigNotFoundException",
+        status: 404,
+        sender_fault: true,
+    };
+    pub const PUBLIC_POLICY_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "PublicPolicyException",
+        code: "PublicPolicyException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const RECURSIVE_INVOCATION_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "RecursiveInvocationException",
+        code: "RecursiveInvocationException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const REQUEST_TOO_LARGE_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "RequestTooLargeException",
+        code: "RequestTooLargeException",
+        status: 413,
+        sender_fault: true,
+    };
+    pub const RESOURCE_CONFLICT_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ResourceConflictException",
+        code: "ResourceConflictException",
+        status: 409,
+        sender_fault: true,
+    };
+    pub const RESOURCE_IN_USE_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ResourceInUseException",
+        code: "ResourceInUseException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const RESOURCE_NOT_FOUND_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ResourceNotFoundException",
+        code: "ResourceNotFoundException",
+        status: 404,
+        sender_fault: true,
+    };
+    pub const RESOURCE_NOT_READY_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ResourceNotReadyException",
+        code: "ResourceNotReadyException",
+        status: 502,
+        sender_fault: false,
+    };
+    pub const RUNTIME_ALIAS_DELETED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "RuntimeAliasDeletedException",
+        code: "RuntimeAliasDeletedException",
+        status: 409,
+        sender_fault: true,
+    };
+    pub const RUNTIME_VERSION_DELETED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "RuntimeVersionDeletedException",
+        code: "RuntimeVersionDeletedException",
+        status: 409,
+        sender_fault: true,
+    };
+    pub const S3_FILES_MOUNT_CONNECTIVITY_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "S3FilesMountConnectivityException",
+        code: "S3FilesMountConnectivityException",
+        status: 408,
+        sender_fault: true,
+    };
+    pub const S3_FILES_MOUNT_FAILURE_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "S3FilesMountFailureException",
+        code: "S3FilesMountFailureException",
+        status: 403,
+        sender_fault: true,
+    };
+    pub const S3_FILES_MOUNT_TIMEOUT_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "S3FilesMountTimeoutException",
+        code: "S3FilesMountTimeoutException",
+        status: 408,
+        sender_fault: true,
+    };
+    pub const SERIALIZED_REQUEST_ENTITY_TOO_LARGE_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "SerializedRequestEntityTooLargeException",
+        code: "SerializedRequestEntityTooLargeException",
+        status: 413,
+        sender_fault: true,
+    };
+    pub const SERVICE_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ServiceException",
+        code: "ServiceException",
+        status: 500,
+        sender_fault: false,
+    };
+    pub const SERVICE_QUOTA_EXCEEDED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ServiceQuotaExceededException",
+        code: "ServiceQuotaExceededException",
+        status: 402,
+        sender_fault: true,
+    };
+    pub const SNAP_START_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "SnapStartException",
+        code: "SnapStartException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const SNAP_START_NOT_READY_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "SnapStartNotReadyException",
+        code: "SnapStartNotReadyException",
+        status: 409,
+        sender_fault: true,
+    };
+    pub const SNAP_START_REGENERATION_FAILURE_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "SnapStartRegenerationFailureException",
+        code: "SnapStartRegenerationFailureException",
+        status: 409,
+        sender_fault: true,
+    };
+    pub const SNAP_START_TIMEOUT_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "SnapStartTimeoutException",
+        code: "SnapStartTimeoutException",
+        status: 408,
+        sender_fault: true,
+    };
+    pub const SUBNET_IP_ADDRESS_LIMIT_REACHED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "SubnetIPAddressLimitReachedException",
+        code: "SubnetIPAddressLimitReachedException",
+        status: 502,
+        sender_fault: false,
+    };
+    pub const TOO_MANY_REQUESTS_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "TooManyRequestsException",
+        code: "TooManyRequestsException",
+        status: 429,
+        sender_fault: true,
+    };
+    pub const UNSUPPORTED_MEDIA_TYPE_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "UnsupportedMediaTypeException",
+        code: "UnsupportedMediaTypeException",
+        status: 415,
+        sender_fault: true,
+    };
 }

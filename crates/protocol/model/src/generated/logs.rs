@@ -128,7 +128,8 @@ pub const OPERATIONS: &[&str] = &[
 /// Operation names as constants, so handlers match on checked names.
 pub mod op {
     pub const ASSOCIATE_KMS_KEY: &str = "AssociateKmsKey";
-    pub const ASSOCIATE_SOURCE_TO_S3_TABLE_INTEGRATION: &str = "AssociateSourceToS3TableIntegration";
+    pub const ASSOCIATE_SOURCE_TO_S3_TABLE_INTEGRATION: &str =
+        "AssociateSourceToS3TableIntegration";
     pub const CANCEL_EXPORT_TASK: &str = "CancelExportTask";
     pub const CANCEL_IMPORT_TASK: &str = "CancelImportTask";
     pub const CREATE_DELIVERY: &str = "CreateDelivery";
@@ -180,7 +181,8 @@ pub mod op {
     pub const DESCRIBE_RESOURCE_POLICIES: &str = "DescribeResourcePolicies";
     pub const DESCRIBE_SUBSCRIPTION_FILTERS: &str = "DescribeSubscriptionFilters";
     pub const DISASSOCIATE_KMS_KEY: &str = "DisassociateKmsKey";
-    pub const DISASSOCIATE_SOURCE_FROM_S3_TABLE_INTEGRATION: &str = "DisassociateSourceFromS3TableIntegration";
+    pub const DISASSOCIATE_SOURCE_FROM_S3_TABLE_INTEGRATION: &str =
+        "DisassociateSourceFromS3TableIntegration";
     pub const FILTER_LOG_EVENTS: &str = "FilterLogEvents";
     pub const GET_DATA_PROTECTION_POLICY: &str = "GetDataProtectionPolicy";
     pub const GET_DELIVERY: &str = "GetDelivery";
@@ -250,46 +252,130 @@ pub mod op {
 /// The error shapes of the model.
 pub mod errors {
     use super::ErrorCode;
-    pub const ACCESS_DENIED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "AccessDeniedException", code: "AccessDeniedException", status: 400, sender_fault: true };
-    pub const CONFLICT_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ConflictException", code: "ConflictException", status: 400, sender_fault: true };
-    pub const DATA_ALREADY_ACCEPTED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "DataAlreadyAcceptedException", code: "DataAlreadyAcceptedException", status: 400, sender_fault: true };
-    pub const INTERNAL_SERVER_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InternalServerException", code: "InternalServerException", status: 500, sender_fault: false };
-    pub const INTERNAL_STREAMING_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InternalStreamingException", code: "InternalStreamingException", status: 400, sender_fault: true };
-    pub const INVALID_OPERATION_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InvalidOperationException", code: "InvalidOperationException", status: 400, sender_fault: true };
-    pub const INVALID_PARAMETER_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InvalidParameterException", code: "InvalidParameterException", status: 400, sender_fault: true };
-    pub const INVALID_SEQUENCE_TOKEN_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InvalidSequenceTokenException", code: "InvalidSequenceTokenException", status: 400, sender_fault: true };
-    pub const LIMIT_EXCEEDED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "LimitExceededException", code: "LimitExceededException", status: 400, sender_fault: true };
-    pub const MALFORMED_QUERY_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "MalformedQueryException", code: "MalformedQueryException", status: 400, sender_fault: true };
-    pub const OPERATION_ABORTED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "OperationAbortedException", code: "OperationAbortedException", status: 400, sender_fault: true };
-    pub const RESOURCE_ALREADY_EXISTS_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ResourceAlreadyExistsException", code: "ResourceAlreadyExistsException", status: 400, sender_fault: true };
-    pub const RESOURCE_NOT_FOUND_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ResourceNotFoundException", code: "ResourceNotFoundException", status: 400, sender_fault: true };
-    pub const SERVICE_QUOTA_EXCEEDED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ServiceQuotaExceededException", code: "ServiceQuotaExceededException", status: 400, sender_fault: true };
-    pub const SERVICE_UNAVAILABLE_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ServiceUnavailableException", code: "ServiceUnavailableException", status: 500, sender_fault: false };
-    pub const SESSION_STREAMING_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "SessionStreamingException", code: "SessionStreamingException", status: 400, sender_fault: true };
-    pub const SESSION_TIMEOUT_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "SessionTimeoutException", code: "SessionTimeoutException", status: 400, sender_fault: true };
-    pub const THROTTLING_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ThrottlingException", code: "ThrottlingException", status: 400, sender_fault: true };
-    pub const TOO_MANY_TAGS_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "TooManyTagsException", code: "TooManyTagsException", status: 400, sender_fault: true };
-    pub const UNRECOGNIZED_CLIENT_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "UnrecognizedClientException", code: "UnrecognizedClientException", status: 400, sender_fault: true };
-    pub const VALIDATION_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ValidationException", code: "ValidationException", status: 400, sender_fault: true };
+    pub const ACCESS_DENIED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "AccessDeniedException",
+        code: "AccessDeniedException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const CONFLICT_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ConflictException",
+        code: "ConflictException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const DATA_ALREADY_ACCEPTED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "DataAlreadyAcceptedException",
+        code: "DataAlreadyAcceptedException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INTERNAL_SERVER_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InternalServerException",
+        code: "InternalServerException",
+        status: 500,
+        sender_fault: false,
+    };
+    pub const INTERNAL_STREAMING_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InternalStreamingException",
+        code: "InternalStreamingException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_OPERATION_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InvalidOperationException",
+        code: "InvalidOperationException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_PARAMETER_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InvalidParameterException",
+        code: "InvalidParameterException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_SEQUENCE_TOKEN_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InvalidSequenceTokenException",
+        code: "InvalidSequenceTokenException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const LIMIT_EXCEEDED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "LimitExceededException",
+        code: "LimitExceededException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const MALFORMED_QUERY_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "MalformedQueryException",
+        code: "MalformedQueryException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const OPERATION_ABORTED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "OperationAbortedException",
+        code: "OperationAbortedException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const RESOURCE_ALREADY_EXISTS_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ResourceAlreadyExistsException",
+        code: "ResourceAlreadyExistsException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const RESOURCE_NOT_FOUND_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ResourceNotFoundException",
+        code: "ResourceNotFoundException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const SERVICE_QUOTA_EXCEEDED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ServiceQuotaExceededException",
+        code: "ServiceQuotaExceededException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const SERVICE_UNAVAILABLE_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ServiceUnavailableException",
+        code: "ServiceUnavailableException",
+        status: 500,
+        sender_fault: false,
+    };
+    pub const SESSION_STREAMING_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "SessionStreamingException",
+        code: "SessionStreamingException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const SESSION_TIMEOUT_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "SessionTimeoutException",
+        code: "SessionTimeoutException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const THROTTLING_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ThrottlingException",
+        code: "ThrottlingException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const TOO_MANY_TAGS_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "TooManyTagsException",
+        code: "TooManyTagsException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const UNRECOGNIZED_CLIENT_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "UnrecognizedClientException",
+        code: "UnrecognizedClientException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const VALIDATION_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ValidationException",
+        code: "ValidationException",
+        status: 400,
+        sender_fault: true,
+    };
 }

@@ -130,18 +130,21 @@ pub mod op {
     pub const COPY_OBJECT: &str = "CopyObject";
     pub const CREATE_BUCKET: &str = "CreateBucket";
     pub const CREATE_BUCKET_METADATA_CONFIGURATION: &str = "CreateBucketMetadataConfiguration";
-    pub const CREATE_BUCKET_METADATA_TABLE_CONFIGURATION: &str = "CreateBucketMetadataTableConfiguration";
+    pub const CREATE_BUCKET_METADATA_TABLE_CONFIGURATION: &str =
+        "CreateBucketMetadataTableConfiguration";
     pub const CREATE_MULTIPART_UPLOAD: &str = "CreateMultipartUpload";
     pub const CREATE_SESSION: &str = "CreateSession";
     pub const DELETE_BUCKET: &str = "DeleteBucket";
     pub const DELETE_BUCKET_ANALYTICS_CONFIGURATION: &str = "DeleteBucketAnalyticsConfiguration";
     pub const DELETE_BUCKET_CORS: &str = "DeleteBucketCors";
     pub const DELETE_BUCKET_ENCRYPTION: &str = "DeleteBucketEncryption";
-    pub const DELETE_BUCKET_INTELLIGENT_TIERING_CONFIGURATION: &str = "DeleteBucketIntelligentTieringConfiguration";
+    pub const DELETE_BUCKET_INTELLIGENT_TIERING_CONFIGURATION: &str =
+        "DeleteBucketIntelligentTieringConfiguration";
     pub const DELETE_BUCKET_INVENTORY_CONFIGURATION: &str = "DeleteBucketInventoryConfiguration";
     pub const DELETE_BUCKET_LIFECYCLE: &str = "DeleteBucketLifecycle";
     pub const DELETE_BUCKET_METADATA_CONFIGURATION: &str = "DeleteBucketMetadataConfiguration";
-    pub const DELETE_BUCKET_METADATA_TABLE_CONFIGURATION: &str = "DeleteBucketMetadataTableConfiguration";
+    pub const DELETE_BUCKET_METADATA_TABLE_CONFIGURATION: &str =
+        "DeleteBucketMetadataTableConfiguration";
     pub const DELETE_BUCKET_METRICS_CONFIGURATION: &str = "DeleteBucketMetricsConfiguration";
     pub const DELETE_BUCKET_OWNERSHIP_CONTROLS: &str = "DeleteBucketOwnershipControls";
     pub const DELETE_BUCKET_POLICY: &str = "DeleteBucketPolicy";
@@ -159,7 +162,8 @@ pub mod op {
     pub const GET_BUCKET_ANALYTICS_CONFIGURATION: &str = "GetBucketAnalyticsConfiguration";
     pub const GET_BUCKET_CORS: &str = "GetBucketCors";
     pub const GET_BUCKET_ENCRYPTION: &str = "GetBucketEncryption";
-    pub const GET_BUCKET_INTELLIGENT_TIERING_CONFIGURATION: &str = "GetBucketIntelligentTieringConfiguration";
+    pub const GET_BUCKET_INTELLIGENT_TIERING_CONFIGURATION: &str =
+        "GetBucketIntelligentTieringConfiguration";
     pub const GET_BUCKET_INVENTORY_CONFIGURATION: &str = "GetBucketInventoryConfiguration";
     pub const GET_BUCKET_LIFECYCLE: &str = "GetBucketLifecycle";
     pub const GET_BUCKET_LIFECYCLE_CONFIGURATION: &str = "GetBucketLifecycleConfiguration";
@@ -191,7 +195,8 @@ pub mod op {
     pub const HEAD_BUCKET: &str = "HeadBucket";
     pub const HEAD_OBJECT: &str = "HeadObject";
     pub const LIST_BUCKET_ANALYTICS_CONFIGURATIONS: &str = "ListBucketAnalyticsConfigurations";
-    pub const LIST_BUCKET_INTELLIGENT_TIERING_CONFIGURATIONS: &str = "ListBucketIntelligentTieringConfigurations";
+    pub const LIST_BUCKET_INTELLIGENT_TIERING_CONFIGURATIONS: &str =
+        "ListBucketIntelligentTieringConfigurations";
     pub const LIST_BUCKET_INVENTORY_CONFIGURATIONS: &str = "ListBucketInventoryConfigurations";
     pub const LIST_BUCKET_METRICS_CONFIGURATIONS: &str = "ListBucketMetricsConfigurations";
     pub const LIST_BUCKETS: &str = "ListBuckets";
@@ -208,7 +213,8 @@ pub mod op {
     pub const PUT_BUCKET_ANALYTICS_CONFIGURATION: &str = "PutBucketAnalyticsConfiguration";
     pub const PUT_BUCKET_CORS: &str = "PutBucketCors";
     pub const PUT_BUCKET_ENCRYPTION: &str = "PutBucketEncryption";
-    pub const PUT_BUCKET_INTELLIGENT_TIERING_CONFIGURATION: &str = "PutBucketIntelligentTieringConfiguration";
+    pub const PUT_BUCKET_INTELLIGENT_TIERING_CONFIGURATION: &str =
+        "PutBucketIntelligentTieringConfiguration";
     pub const PUT_BUCKET_INVENTORY_CONFIGURATION: &str = "PutBucketInventoryConfiguration";
     pub const PUT_BUCKET_LIFECYCLE: &str = "PutBucketLifecycle";
     pub const PUT_BUCKET_LIFECYCLE_CONFIGURATION: &str = "PutBucketLifecycleConfiguration";
@@ -234,9 +240,12 @@ pub mod op {
     pub const RENAME_OBJECT: &str = "RenameObject";
     pub const RESTORE_OBJECT: &str = "RestoreObject";
     pub const SELECT_OBJECT_CONTENT: &str = "SelectObjectContent";
-    pub const UPDATE_BUCKET_METADATA_ANNOTATION_TABLE_CONFIGURATION: &str = "UpdateBucketMetadataAnnotationTableConfiguration";
-    pub const UPDATE_BUCKET_METADATA_INVENTORY_TABLE_CONFIGURATION: &str = "UpdateBucketMetadataInventoryTableConfiguration";
-    pub const UPDATE_BUCKET_METADATA_JOURNAL_TABLE_CONFIGURATION: &str = "UpdateBucketMetadataJournalTableConfiguration";
+    pub const UPDATE_BUCKET_METADATA_ANNOTATION_TABLE_CONFIGURATION: &str =
+        "UpdateBucketMetadataAnnotationTableConfiguration";
+    pub const UPDATE_BUCKET_METADATA_INVENTORY_TABLE_CONFIGURATION: &str =
+        "UpdateBucketMetadataInventoryTableConfiguration";
+    pub const UPDATE_BUCKET_METADATA_JOURNAL_TABLE_CONFIGURATION: &str =
+        "UpdateBucketMetadataJournalTableConfiguration";
     pub const UPDATE_OBJECT_ENCRYPTION: &str = "UpdateObjectEncryption";
     pub const UPLOAD_PART: &str = "UploadPart";
     pub const UPLOAD_PART_COPY: &str = "UploadPartCopy";
@@ -246,44 +255,124 @@ pub mod op {
 /// The error shapes of the model.
 pub mod errors {
     use super::ErrorCode;
-    pub const ACCESS_DENIED: ErrorCode =
-        ErrorCode { shape: "AccessDenied", code: "AccessDenied", status: 403, sender_fault: true };
-    pub const ANNOTATION_LIMIT_EXCEEDED: ErrorCode =
-        ErrorCode { shape: "AnnotationLimitExceeded", code: "AnnotationLimitExceeded", status: 400, sender_fault: true };
-    pub const ANNOTATION_NAME_TOO_LONG: ErrorCode =
-        ErrorCode { shape: "AnnotationNameTooLong", code: "AnnotationNameTooLong", status: 400, sender_fault: true };
-    pub const BUCKET_ALREADY_EXISTS: ErrorCode =
-        ErrorCode { shape: "BucketAlreadyExists", code: "BucketAlreadyExists", status: 409, sender_fault: true };
-    pub const BUCKET_ALREADY_OWNED_BY_YOU: ErrorCode =
-        ErrorCode { shape: "BucketAlreadyOwnedByYou", code: "BucketAlreadyOwnedByYou", status: 409, sender_fault: true };
-    pub const ENCRYPTION_TYPE_MISMATCH: ErrorCode =
-        ErrorCode { shape: "EncryptionTypeMismatch", code: "EncryptionTypeMismatch", status: 400, sender_fault: true };
-    pub const IDEMPOTENCY_PARAMETER_MISMATCH: ErrorCode =
-        ErrorCode { shape: "IdempotencyParameterMismatch", code: "IdempotencyParameterMismatch", status: 400, sender_fault: true };
-    pub const INVALID_ANNOTATION_NAME: ErrorCode =
-        ErrorCode { shape: "InvalidAnnotationName", code: "InvalidAnnotationName", status: 400, sender_fault: true };
-    pub const INVALID_OBJECT_STATE: ErrorCode =
-        ErrorCode { shape: "InvalidObjectState", code: "InvalidObjectState", status: 403, sender_fault: true };
-    pub const INVALID_PREFIX: ErrorCode =
-        ErrorCode { shape: "InvalidPrefix", code: "InvalidPrefix", status: 400, sender_fault: true };
-    pub const INVALID_REQUEST: ErrorCode =
-        ErrorCode { shape: "InvalidRequest", code: "InvalidRequest", status: 400, sender_fault: true };
-    pub const INVALID_WRITE_OFFSET: ErrorCode =
-        ErrorCode { shape: "InvalidWriteOffset", code: "InvalidWriteOffset", status: 400, sender_fault: true };
-    pub const NO_SUCH_ANNOTATION: ErrorCode =
-        ErrorCode { shape: "NoSuchAnnotation", code: "NoSuchAnnotation", status: 404, sender_fault: true };
-    pub const NO_SUCH_BUCKET: ErrorCode =
-        ErrorCode { shape: "NoSuchBucket", code: "NoSuchBucket", status: 404, sender_fault: true };
-    pub const NO_SUCH_KEY: ErrorCode =
-        ErrorCode { shape: "NoSuchKey", code: "NoSuchKey", status: 404, sender_fault: true };
-    pub const NO_SUCH_UPLOAD: ErrorCode =
-        ErrorCode { shape: "NoSuchUpload", code: "NoSuchUpload", status: 404, sender_fault: true };
-    pub const OBJECT_ALREADY_IN_ACTIVE_TIER_ERROR: ErrorCode =
-        ErrorCode { shape: "ObjectAlreadyInActiveTierError", code: "ObjectAlreadyInActiveTierError", status: 403, sender_fault: true };
-    pub const OBJECT_NOT_IN_ACTIVE_TIER_ERROR: ErrorCode =
-        ErrorCode { shape: "ObjectNotInActiveTierError", code: "ObjectNotInActiveTierError", status: 403, sender_fault: true };
-    pub const TOO_MANY_PARTS: ErrorCode =
-        ErrorCode { shape: "TooManyParts", code: "TooManyParts", status: 400, sender_fault: true };
-    pub const UNSUPPORTED_MEDIA_TYPE: ErrorCode =
-        ErrorCode { shape: "UnsupportedMediaType", code: "UnsupportedMediaType", status: 415, sender_fault: true };
+    pub const ACCESS_DENIED: ErrorCode = ErrorCode {
+        shape: "AccessDenied",
+        code: "AccessDenied",
+        status: 403,
+        sender_fault: true,
+    };
+    pub const ANNOTATION_LIMIT_EXCEEDED: ErrorCode = ErrorCode {
+        shape: "AnnotationLimitExceeded",
+        code: "AnnotationLimitExceeded",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const ANNOTATION_NAME_TOO_LONG: ErrorCode = ErrorCode {
+        shape: "AnnotationNameTooLong",
+        code: "AnnotationNameTooLong",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const BUCKET_ALREADY_EXISTS: ErrorCode = ErrorCode {
+        shape: "BucketAlreadyExists",
+        code: "BucketAlreadyExists",
+        status: 409,
+        sender_fault: true,
+    };
+    pub const BUCKET_ALREADY_OWNED_BY_YOU: ErrorCode = ErrorCode {
+        shape: "BucketAlreadyOwnedByYou",
+        code: "BucketAlreadyOwnedByYou",
+        status: 409,
+        sender_fault: true,
+    };
+    pub const ENCRYPTION_TYPE_MISMATCH: ErrorCode = ErrorCode {
+        shape: "EncryptionTypeMismatch",
+        code: "EncryptionTypeMismatch",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const IDEMPOTENCY_PARAMETER_MISMATCH: ErrorCode = ErrorCode {
+        shape: "IdempotencyParameterMismatch",
+        code: "IdempotencyParameterMismatch",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_ANNOTATION_NAME: ErrorCode = ErrorCode {
+        shape: "InvalidAnnotationName",
+        code: "InvalidAnnotationName",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_OBJECT_STATE: ErrorCode = ErrorCode {
+        shape: "InvalidObjectState",
+        code: "InvalidObjectState",
+        status: 403,
+        sender_fault: true,
+    };
+    pub const INVALID_PREFIX: ErrorCode = ErrorCode {
+        shape: "InvalidPrefix",
+        code: "InvalidPrefix",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_REQUEST: ErrorCode = ErrorCode {
+        shape: "InvalidRequest",
+        code: "InvalidRequest",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_WRITE_OFFSET: ErrorCode = ErrorCode {
+        shape: "InvalidWriteOffset",
+        code: "InvalidWriteOffset",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const NO_SUCH_ANNOTATION: ErrorCode = ErrorCode {
+        shape: "NoSuchAnnotation",
+        code: "NoSuchAnnotation",
+        status: 404,
+        sender_fault: true,
+    };
+    pub const NO_SUCH_BUCKET: ErrorCode = ErrorCode {
+        shape: "NoSuchBucket",
+        code: "NoSuchBucket",
+        status: 404,
+        sender_fault: true,
+    };
+    pub const NO_SUCH_KEY: ErrorCode = ErrorCode {
+        shape: "NoSuchKey",
+        code: "NoSuchKey",
+        status: 404,
+        sender_fault: true,
+    };
+    pub const NO_SUCH_UPLOAD: ErrorCode = ErrorCode {
+        shape: "NoSuchUpload",
+        code: "NoSuchUpload",
+        status: 404,
+        sender_fault: true,
+    };
+    pub const OBJECT_ALREADY_IN_ACTIVE_TIER_ERROR: ErrorCode = ErrorCode {
+        shape: "ObjectAlreadyInActiveTierError",
+        code: "ObjectAlreadyInActiveTierError",
+        status: 403,
+        sender_fault: true,
+    };
+    pub const OBJECT_NOT_IN_ACTIVE_TIER_ERROR: ErrorCode = ErrorCode {
+        shape: "ObjectNotInActiveTierError",
+        code: "ObjectNotInActiveTierError",
+        status: 403,
+        sender_fault: true,
+    };
+    pub const TOO_MANY_PARTS: ErrorCode = ErrorCode {
+        shape: "TooManyParts",
+        code: "TooManyParts",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const UNSUPPORTED_MEDIA_TYPE: ErrorCode = ErrorCode {
+        shape: "UnsupportedMediaType",
+        code: "UnsupportedMediaType",
+        status: 415,
+        sender_fault: true,
+    };
 }

@@ -98,72 +98,208 @@ pub mod op {
 /// The error shapes of the model.
 pub mod errors {
     use super::ErrorCode;
-    pub const AUTHORIZATION_ERROR_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "AuthorizationErrorException", code: "AuthorizationError", status: 403, sender_fault: true };
-    pub const BATCH_ENTRY_IDS_NOT_DISTINCT_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "BatchEntryIdsNotDistinctException", code: "BatchEntryIdsNotDistinct", status: 400, sender_fault: true };
-    pub const BATCH_REQUEST_TOO_LONG_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "BatchRequestTooLongException", code: "BatchRequestTooLong", status: 400, sender_fault: true };
-    pub const CONCURRENT_ACCESS_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ConcurrentAccessException", code: "ConcurrentAccess", status: 400, sender_fault: true };
-    pub const EMPTY_BATCH_REQUEST_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "EmptyBatchRequestException", code: "EmptyBatchRequest", status: 400, sender_fault: true };
-    pub const ENDPOINT_DISABLED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "EndpointDisabledException", code: "EndpointDisabled", status: 400, sender_fault: true };
-    pub const FILTER_POLICY_LIMIT_EXCEEDED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "FilterPolicyLimitExceededException", code: "FilterPolicyLimitExceeded", status: 403, sender_fault: true };
-    pub const INTERNAL_ERROR_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InternalErrorException", code: "InternalError", status: 500, sender_fault: false };
-    pub const INVALID_BATCH_ENTRY_ID_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InvalidBatchEntryIdException", code: "InvalidBatchEntryId", status: 400, sender_fault: true };
-    pub const INVALID_PARAMETER_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InvalidParameterException", code: "InvalidParameter", status: 400, sender_fault: true };
-    pub const INVALID_PARAMETER_VALUE_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InvalidParameterValueException", code: "ParameterValueInvalid", status: 400, sender_fault: true };
-    pub const INVALID_SECURITY_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InvalidSecurityException", code: "InvalidSecurity", status: 403, sender_fault: true };
-    pub const INVALID_STATE_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InvalidStateException", code: "InvalidState", status: 400, sender_fault: true };
-    pub const KMS_ACCESS_DENIED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "KMSAccessDeniedException", code: "KMSAccessDenied", status: 400, sender_fault: true };
-    pub const KMS_DISABLED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "KMSDisabledException", code: "KMSDisabled", status: 400, sender_fault: true };
-    pub const KMS_INVALID_STATE_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "KMSInvalidStateException", code: "KMSInvalidState", status: 400, sender_fault: true };
-    pub const KMS_NOT_FOUND_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "KMSNotFoundException", code: "KMSNotFound", status: 400, sender_fault: true };
-    pub const KMS_OPT_IN_REQUIRED: ErrorCode =
-        ErrorCode { shape: "KMSOptInRequired", code: "KMSOptInRequired", status: 403, sender_fault: true };
-    pub const KMS_THROTTLING_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "KMSThrottlingException", code: "KMSThrottling", status: 400, sender_fault: true };
-    pub const NOT_FOUND_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "NotFoundException", code: "NotFound", status: 404, sender_fault: true };
-    pub const OPTED_OUT_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "OptedOutException", code: "OptedOut", status: 400, sender_fault: true };
-    pub const PLATFORM_APPLICATION_DISABLED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "PlatformApplicationDisabledException", code: "PlatformApplicationDisabled", status: 400, sender_fault: true };
-    pub const REPLAY_LIMIT_EXCEEDED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ReplayLimitExceededException", code: "ReplayLimitExceeded", status: 403, sender_fault: true };
-    pub const RESOURCE_NOT_FOUND_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ResourceNotFoundException", code: "ResourceNotFound", status: 404, sender_fault: true };
-    pub const STALE_TAG_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "StaleTagException", code: "StaleTag", status: 400, sender_fault: true };
-    pub const SUBSCRIPTION_LIMIT_EXCEEDED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "SubscriptionLimitExceededException", code: "SubscriptionLimitExceeded", status: 403, sender_fault: true };
-    pub const TAG_LIMIT_EXCEEDED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "TagLimitExceededException", code: "TagLimitExceeded", status: 400, sender_fault: true };
-    pub const TAG_POLICY_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "TagPolicyException", code: "TagPolicy", status: 400, sender_fault: true };
-    pub const THROTTLED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ThrottledException", code: "Throttled", status: 429, sender_fault: true };
-    pub const TOO_MANY_ENTRIES_IN_BATCH_REQUEST_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "TooManyEntriesInBatchRequestException", code: "TooManyEntriesInBatchRequest", status: 400, sender_fault: true };
-    pub const TOPIC_LIMIT_EXCEEDED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "TopicLimitExceededException", code: "TopicLimitExceeded", status: 403, sender_fault: true };
-    pub const USER_ERROR_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "UserErrorException", code: "UserError", status: 400, sender_fault: true };
-    pub const VALIDATION_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ValidationException", code: "ValidationException", status: 400, sender_fault: true };
-    pub const VERIFICATION_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "VerificationException", code: "VerificationException", status: 400, sender_fault: true };
+    pub const AUTHORIZATION_ERROR_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "AuthorizationErrorException",
+        code: "AuthorizationError",
+        status: 403,
+        sender_fault: true,
+    };
+    pub const BATCH_ENTRY_IDS_NOT_DISTINCT_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "BatchEntryIdsNotDistinctException",
+        code: "BatchEntryIdsNotDistinct",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const BATCH_REQUEST_TOO_LONG_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "BatchRequestTooLongException",
+        code: "BatchRequestTooLong",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const CONCURRENT_ACCESS_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ConcurrentAccessException",
+        code: "ConcurrentAccess",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const EMPTY_BATCH_REQUEST_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "EmptyBatchRequestException",
+        code: "EmptyBatchRequest",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const ENDPOINT_DISABLED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "EndpointDisabledException",
+        code: "EndpointDisabled",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const FILTER_POLICY_LIMIT_EXCEEDED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "FilterPolicyLimitExceededException",
+        code: "FilterPolicyLimitExceeded",
+        status: 403,
+        sender_fault: true,
+    };
+    pub const INTERNAL_ERROR_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InternalErrorException",
+        code: "InternalError",
+        status: 500,
+        sender_fault: false,
+    };
+    pub const INVALID_BATCH_ENTRY_ID_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InvalidBatchEntryIdException",
+        code: "InvalidBatchEntryId",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_PARAMETER_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InvalidParameterException",
+        code: "InvalidParameter",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_PARAMETER_VALUE_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InvalidParameterValueException",
+        code: "ParameterValueInvalid",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_SECURITY_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InvalidSecurityException",
+        code: "InvalidSecurity",
+        status: 403,
+        sender_fault: true,
+    };
+    pub const INVALID_STATE_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InvalidStateException",
+        code: "InvalidState",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const KMS_ACCESS_DENIED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "KMSAccessDeniedException",
+        code: "KMSAccessDenied",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const KMS_DISABLED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "KMSDisabledException",
+        code: "KMSDisabled",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const KMS_INVALID_STATE_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "KMSInvalidStateException",
+        code: "KMSInvalidState",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const KMS_NOT_FOUND_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "KMSNotFoundException",
+        code: "KMSNotFound",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const KMS_OPT_IN_REQUIRED: ErrorCode = ErrorCode {
+        shape: "KMSOptInRequired",
+        code: "KMSOptInRequired",
+        status: 403,
+        sender_fault: true,
+    };
+    pub const KMS_THROTTLING_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "KMSThrottlingException",
+        code: "KMSThrottling",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const NOT_FOUND_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "NotFoundException",
+        code: "NotFound",
+        status: 404,
+        sender_fault: true,
+    };
+    pub const OPTED_OUT_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "OptedOutException",
+        code: "OptedOut",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const PLATFORM_APPLICATION_DISABLED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "PlatformApplicationDisabledException",
+        code: "PlatformApplicationDisabled",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const REPLAY_LIMIT_EXCEEDED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ReplayLimitExceededException",
+        code: "ReplayLimitExceeded",
+        status: 403,
+        sender_fault: true,
+    };
+    pub const RESOURCE_NOT_FOUND_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ResourceNotFoundException",
+        code: "ResourceNotFound",
+        status: 404,
+        sender_fault: true,
+    };
+    pub const STALE_TAG_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "StaleTagException",
+        code: "StaleTag",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const SUBSCRIPTION_LIMIT_EXCEEDED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "SubscriptionLimitExceededException",
+        code: "SubscriptionLimitExceeded",
+        status: 403,
+        sender_fault: true,
+    };
+    pub const TAG_LIMIT_EXCEEDED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "TagLimitExceededException",
+        code: "TagLimitExceeded",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const TAG_POLICY_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "TagPolicyException",
+        code: "TagPolicy",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const THROTTLED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ThrottledException",
+        code: "Throttled",
+        status: 429,
+        sender_fault: true,
+    };
+    pub const TOO_MANY_ENTRIES_IN_BATCH_REQUEST_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "TooManyEntriesInBatchRequestException",
+        code: "TooManyEntriesInBatchRequest",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const TOPIC_LIMIT_EXCEEDED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "TopicLimitExceededException",
+        code: "TopicLimitExceeded",
+        status: 403,
+        sender_fault: true,
+    };
+    pub const USER_ERROR_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "UserErrorException",
+        code: "UserError",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const VALIDATION_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ValidationException",
+        code: "ValidationException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const VERIFICATION_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "VerificationException",
+        code: "VerificationException",
+        status: 400,
+        sender_fault: true,
+    };
 }

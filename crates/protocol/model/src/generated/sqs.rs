@@ -60,60 +60,172 @@ pub mod op {
 /// The error shapes of the model.
 pub mod errors {
     use super::ErrorCode;
-    pub const BATCH_ENTRY_IDS_NOT_DISTINCT: ErrorCode =
-        ErrorCode { shape: "BatchEntryIdsNotDistinct", code: "BatchEntryIdsNotDistinct", status: 400, sender_fault: true };
-    pub const BATCH_REQUEST_TOO_LONG: ErrorCode =
-        ErrorCode { shape: "BatchRequestTooLong", code: "BatchRequestTooLong", status: 400, sender_fault: true };
-    pub const EMPTY_BATCH_REQUEST: ErrorCode =
-        ErrorCode { shape: "EmptyBatchRequest", code: "EmptyBatchRequest", status: 400, sender_fault: true };
-    pub const INVALID_ADDRESS: ErrorCode =
-        ErrorCode { shape: "InvalidAddress", code: "InvalidAddress", status: 400, sender_fault: true };
-    pub const INVALID_ATTRIBUTE_NAME: ErrorCode =
-        ErrorCode { shape: "InvalidAttributeName", code: "InvalidAttributeName", status: 400, sender_fault: true };
-    pub const INVALID_ATTRIBUTE_VALUE: ErrorCode =
-        ErrorCode { shape: "InvalidAttributeValue", code: "InvalidAttributeValue", status: 400, sender_fault: true };
-    pub const INVALID_BATCH_ENTRY_ID: ErrorCode =
-        ErrorCode { shape: "InvalidBatchEntryId", code: "InvalidBatchEntryId", status: 400, sender_fault: true };
-    pub const INVALID_ID_FORMAT: ErrorCode =
-        ErrorCode { shape: "InvalidIdFormat", code: "InvalidIdFormat", status: 400, sender_fault: true };
-    pub const INVALID_MESSAGE_CONTENTS: ErrorCode =
-        ErrorCode { shape: "InvalidMessageContents", code: "InvalidMessageContents", status: 400, sender_fault: true };
-    pub const INVALID_SECURITY: ErrorCode =
-        ErrorCode { shape: "InvalidSecurity", code: "InvalidSecurity", status: 400, sender_fault: true };
-    pub const KMS_ACCESS_DENIED: ErrorCode =
-        ErrorCode { shape: "KmsAccessDenied", code: "KmsAccessDenied", status: 400, sender_fault: true };
-    pub const KMS_DISABLED: ErrorCode =
-        ErrorCode { shape: "KmsDisabled", code: "KmsDisabled", status: 400, sender_fault: true };
-    pub const KMS_INVALID_KEY_USAGE: ErrorCode =
-        ErrorCode { shape: "KmsInvalidKeyUsage", code: "KmsInvalidKeyUsage", status: 400, sender_fault: true };
-    pub const KMS_INVALID_STATE: ErrorCode =
-        ErrorCode { shape: "KmsInvalidState", code: "KmsInvalidState", status: 400, sender_fault: true };
-    pub const KMS_NOT_FOUND: ErrorCode =
-        ErrorCode { shape: "KmsNotFound", code: "KmsNotFound", status: 400, sender_fault: true };
-    pub const KMS_OPT_IN_REQUIRED: ErrorCode =
-        ErrorCode { shape: "KmsOptInRequired", code: "KmsOptInRequired", status: 400, sender_fault: true };
-    pub const KMS_THROTTLED: ErrorCode =
-        ErrorCode { shape: "KmsThrottled", code: "KmsThrottled", status: 400, sender_fault: true };
-    pub const MESSAGE_NOT_INFLIGHT: ErrorCode =
-        ErrorCode { shape: "MessageNotInflight", code: "MessageNotInflight", status: 400, sender_fault: true };
-    pub const OVER_LIMIT: ErrorCode =
-        ErrorCode { shape: "OverLimit", code: "OverLimit", status: 400, sender_fault: true };
-    pub const PURGE_QUEUE_IN_PROGRESS: ErrorCode =
-        ErrorCode { shape: "PurgeQueueInProgress", code: "PurgeQueueInProgress", status: 400, sender_fault: true };
-    pub const QUEUE_DELETED_RECENTLY: ErrorCode =
-        ErrorCode { shape: "QueueDeletedRecently", code: "QueueDeletedRecently", status: 400, sender_fault: true };
-    pub const QUEUE_DOES_NOT_EXIST: ErrorCode =
-        ErrorCode { shape: "QueueDoesNotExist", code: "QueueDoesNotExist", status: 400, sender_fault: true };
-    pub const QUEUE_NAME_EXISTS: ErrorCode =
-        ErrorCode { shape: "QueueNameExists", code: "QueueNameExists", status: 400, sender_fault: true };
-    pub const RECEIPT_HANDLE_IS_INVALID: ErrorCode =
-        ErrorCode { shape: "ReceiptHandleIsInvalid", code: "ReceiptHandleIsInvalid", status: 400, sender_fault: true };
-    pub const REQUEST_THROTTLED: ErrorCode =
-        ErrorCode { shape: "RequestThrottled", code: "RequestThrottled", status: 400, sender_fault: true };
-    pub const RESOURCE_NOT_FOUND_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ResourceNotFoundException", code: "ResourceNotFoundException", status: 400, sender_fault: true };
-    pub const TOO_MANY_ENTRIES_IN_BATCH_REQUEST: ErrorCode =
-        ErrorCode { shape: "TooManyEntriesInBatchRequest", code: "TooManyEntriesInBatchRequest", status: 400, sender_fault: true };
-    pub const UNSUPPORTED_OPERATION: ErrorCode =
-        ErrorCode { shape: "UnsupportedOperation", code: "UnsupportedOperation", status: 400, sender_fault: true };
+    pub const BATCH_ENTRY_IDS_NOT_DISTINCT: ErrorCode = ErrorCode {
+        shape: "BatchEntryIdsNotDistinct",
+        code: "BatchEntryIdsNotDistinct",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const BATCH_REQUEST_TOO_LONG: ErrorCode = ErrorCode {
+        shape: "BatchRequestTooLong",
+        code: "BatchRequestTooLong",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const EMPTY_BATCH_REQUEST: ErrorCode = ErrorCode {
+        shape: "EmptyBatchRequest",
+        code: "EmptyBatchRequest",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_ADDRESS: ErrorCode = ErrorCode {
+        shape: "InvalidAddress",
+        code: "InvalidAddress",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_ATTRIBUTE_NAME: ErrorCode = ErrorCode {
+        shape: "InvalidAttributeName",
+        code: "InvalidAttributeName",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_ATTRIBUTE_VALUE: ErrorCode = ErrorCode {
+        shape: "InvalidAttributeValue",
+        code: "InvalidAttributeValue",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_BATCH_ENTRY_ID: ErrorCode = ErrorCode {
+        shape: "InvalidBatchEntryId",
+        code: "InvalidBatchEntryId",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_ID_FORMAT: ErrorCode = ErrorCode {
+        shape: "InvalidIdFormat",
+        code: "InvalidIdFormat",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_MESSAGE_CONTENTS: ErrorCode = ErrorCode {
+        shape: "InvalidMessageContents",
+        code: "InvalidMessageContents",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_SECURITY: ErrorCode = ErrorCode {
+        shape: "InvalidSecurity",
+        code: "InvalidSecurity",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const KMS_ACCESS_DENIED: ErrorCode = ErrorCode {
+        shape: "KmsAccessDenied",
+        code: "KmsAccessDenied",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const KMS_DISABLED: ErrorCode = ErrorCode {
+        shape: "KmsDisabled",
+        code: "KmsDisabled",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const KMS_INVALID_KEY_USAGE: ErrorCode = ErrorCode {
+        shape: "KmsInvalidKeyUsage",
+        code: "KmsInvalidKeyUsage",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const KMS_INVALID_STATE: ErrorCode = ErrorCode {
+        shape: "KmsInvalidState",
+        code: "KmsInvalidState",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const KMS_NOT_FOUND: ErrorCode = ErrorCode {
+        shape: "KmsNotFound",
+        code: "KmsNotFound",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const KMS_OPT_IN_REQUIRED: ErrorCode = ErrorCode {
+        shape: "KmsOptInRequired",
+        code: "KmsOptInRequired",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const KMS_THROTTLED: ErrorCode = ErrorCode {
+        shape: "KmsThrottled",
+        code: "KmsThrottled",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const MESSAGE_NOT_INFLIGHT: ErrorCode = ErrorCode {
+        shape: "MessageNotInflight",
+        code: "MessageNotInflight",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const OVER_LIMIT: ErrorCode = ErrorCode {
+        shape: "OverLimit",
+        code: "OverLimit",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const PURGE_QUEUE_IN_PROGRESS: ErrorCode = ErrorCode {
+        shape: "PurgeQueueInProgress",
+        code: "PurgeQueueInProgress",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const QUEUE_DELETED_RECENTLY: ErrorCode = ErrorCode {
+        shape: "QueueDeletedRecently",
+        code: "QueueDeletedRecently",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const QUEUE_DOES_NOT_EXIST: ErrorCode = ErrorCode {
+        shape: "QueueDoesNotExist",
+        code: "QueueDoesNotExist",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const QUEUE_NAME_EXISTS: ErrorCode = ErrorCode {
+        shape: "QueueNameExists",
+        code: "QueueNameExists",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const RECEIPT_HANDLE_IS_INVALID: ErrorCode = ErrorCode {
+        shape: "ReceiptHandleIsInvalid",
+        code: "ReceiptHandleIsInvalid",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const REQUEST_THROTTLED: ErrorCode = ErrorCode {
+        shape: "RequestThrottled",
+        code: "RequestThrottled",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const RESOURCE_NOT_FOUND_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ResourceNotFoundException",
+        code: "ResourceNotFoundException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const TOO_MANY_ENTRIES_IN_BATCH_REQUEST: ErrorCode = ErrorCode {
+        shape: "TooManyEntriesInBatchRequest",
+        code: "TooManyEntriesInBatchRequest",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const UNSUPPORTED_OPERATION: ErrorCode = ErrorCode {
+        shape: "UnsupportedOperation",
+        code: "UnsupportedOperation",
+        status: 400,
+        sender_fault: true,
+    };
 }

@@ -190,10 +190,13 @@ pub mod op {
     pub const DELETE_PATCH_BASELINE: &str = "DeletePatchBaseline";
     pub const DELETE_RESOURCE_DATA_SYNC: &str = "DeleteResourceDataSync";
     pub const DELETE_RESOURCE_POLICY: &str = "DeleteResourcePolicy";
-    pub const DEREGISTER_DEFAULT_HOST_MANAGEMENT_CONFIGURATION: &str = "DeregisterDefaultHostManagementConfiguration";
+    pub const DEREGISTER_DEFAULT_HOST_MANAGEMENT_CONFIGURATION: &str =
+        "DeregisterDefaultHostManagementConfiguration";
     pub const DEREGISTER_MANAGED_INSTANCE: &str = "DeregisterManagedInstance";
-    pub const DEREGISTER_PATCH_BASELINE_FOR_PATCH_GROUP: &str = "DeregisterPatchBaselineForPatchGroup";
-    pub const DEREGISTER_TARGET_FROM_MAINTENANCE_WINDOW: &str = "DeregisterTargetFromMaintenanceWindow";
+    pub const DEREGISTER_PATCH_BASELINE_FOR_PATCH_GROUP: &str =
+        "DeregisterPatchBaselineForPatchGroup";
+    pub const DEREGISTER_TARGET_FROM_MAINTENANCE_WINDOW: &str =
+        "DeregisterTargetFromMaintenanceWindow";
     pub const DEREGISTER_TASK_FROM_MAINTENANCE_WINDOW: &str = "DeregisterTaskFromMaintenanceWindow";
     pub const DESCRIBE_ACTIVATIONS: &str = "DescribeActivations";
     pub const DESCRIBE_ASSOCIATION: &str = "DescribeAssociation";
@@ -204,17 +207,22 @@ pub mod op {
     pub const DESCRIBE_AVAILABLE_PATCHES: &str = "DescribeAvailablePatches";
     pub const DESCRIBE_DOCUMENT: &str = "DescribeDocument";
     pub const DESCRIBE_DOCUMENT_PERMISSION: &str = "DescribeDocumentPermission";
-    pub const DESCRIBE_EFFECTIVE_INSTANCE_ASSOCIATIONS: &str = "DescribeEffectiveInstanceAssociations";
-    pub const DESCRIBE_EFFECTIVE_PATCHES_FOR_PATCH_BASELINE: &str = "DescribeEffectivePatchesForPatchBaseline";
+    pub const DESCRIBE_EFFECTIVE_INSTANCE_ASSOCIATIONS: &str =
+        "DescribeEffectiveInstanceAssociations";
+    pub const DESCRIBE_EFFECTIVE_PATCHES_FOR_PATCH_BASELINE: &str =
+        "DescribeEffectivePatchesForPatchBaseline";
     pub const DESCRIBE_INSTANCE_ASSOCIATIONS_STATUS: &str = "DescribeInstanceAssociationsStatus";
     pub const DESCRIBE_INSTANCE_INFORMATION: &str = "DescribeInstanceInformation";
     pub const DESCRIBE_INSTANCE_PATCH_STATES: &str = "DescribeInstancePatchStates";
-    pub const DESCRIBE_INSTANCE_PATCH_STATES_FOR_PATCH_GROUP: &str = "DescribeInstancePatchStatesForPatchGroup";
+    pub const DESCRIBE_INSTANCE_PATCH_STATES_FOR_PATCH_GROUP: &str =
+        "DescribeInstancePatchStatesForPatchGroup";
     pub const DESCRIBE_INSTANCE_PATCHES: &str = "DescribeInstancePatches";
     pub const DESCRIBE_INSTANCE_PROPERTIES: &str = "DescribeInstanceProperties";
     pub const DESCRIBE_INVENTORY_DELETIONS: &str = "DescribeInventoryDeletions";
-    pub const DESCRIBE_MAINTENANCE_WINDOW_EXECUTION_TASK_INVOCATIONS: &str = "DescribeMaintenanceWindowExecutionTaskInvocations";
-    pub const DESCRIBE_MAINTENANCE_WINDOW_EXECUTION_TASKS: &str = "DescribeMaintenanceWindowExecutionTasks";
+    pub const DESCRIBE_MAINTENANCE_WINDOW_EXECUTION_TASK_INVOCATIONS: &str =
+        "DescribeMaintenanceWindowExecutionTaskInvocations";
+    pub const DESCRIBE_MAINTENANCE_WINDOW_EXECUTION_TASKS: &str =
+        "DescribeMaintenanceWindowExecutionTasks";
     pub const DESCRIBE_MAINTENANCE_WINDOW_EXECUTIONS: &str = "DescribeMaintenanceWindowExecutions";
     pub const DESCRIBE_MAINTENANCE_WINDOW_SCHEDULE: &str = "DescribeMaintenanceWindowSchedule";
     pub const DESCRIBE_MAINTENANCE_WINDOW_TARGETS: &str = "DescribeMaintenanceWindowTargets";
@@ -236,7 +244,8 @@ pub mod op {
     pub const GET_COMMAND_INVOCATION: &str = "GetCommandInvocation";
     pub const GET_CONNECTION_STATUS: &str = "GetConnectionStatus";
     pub const GET_DEFAULT_PATCH_BASELINE: &str = "GetDefaultPatchBaseline";
-    pub const GET_DEPLOYABLE_PATCH_SNAPSHOT_FOR_INSTANCE: &str = "GetDeployablePatchSnapshotForInstance";
+    pub const GET_DEPLOYABLE_PATCH_SNAPSHOT_FOR_INSTANCE: &str =
+        "GetDeployablePatchSnapshotForInstance";
     pub const GET_DOCUMENT: &str = "GetDocument";
     pub const GET_EXECUTION_PREVIEW: &str = "GetExecutionPreview";
     pub const GET_INVENTORY: &str = "GetInventory";
@@ -244,7 +253,8 @@ pub mod op {
     pub const GET_MAINTENANCE_WINDOW: &str = "GetMaintenanceWindow";
     pub const GET_MAINTENANCE_WINDOW_EXECUTION: &str = "GetMaintenanceWindowExecution";
     pub const GET_MAINTENANCE_WINDOW_EXECUTION_TASK: &str = "GetMaintenanceWindowExecutionTask";
-    pub const GET_MAINTENANCE_WINDOW_EXECUTION_TASK_INVOCATION: &str = "GetMaintenanceWindowExecutionTaskInvocation";
+    pub const GET_MAINTENANCE_WINDOW_EXECUTION_TASK_INVOCATION: &str =
+        "GetMaintenanceWindowExecutionTaskInvocation";
     pub const GET_MAINTENANCE_WINDOW_TASK: &str = "GetMaintenanceWindowTask";
     pub const GET_OPS_ITEM: &str = "GetOpsItem";
     pub const GET_OPS_METADATA: &str = "GetOpsMetadata";
@@ -282,7 +292,8 @@ pub mod op {
     pub const PUT_INVENTORY: &str = "PutInventory";
     pub const PUT_PARAMETER: &str = "PutParameter";
     pub const PUT_RESOURCE_POLICY: &str = "PutResourcePolicy";
-    pub const REGISTER_DEFAULT_HOST_MANAGEMENT_CONFIGURATION: &str = "RegisterDefaultHostManagementConfiguration";
+    pub const REGISTER_DEFAULT_HOST_MANAGEMENT_CONFIGURATION: &str =
+        "RegisterDefaultHostManagementConfiguration";
     pub const REGISTER_DEFAULT_PATCH_BASELINE: &str = "RegisterDefaultPatchBaseline";
     pub const REGISTER_PATCH_BASELINE_FOR_PATCH_GROUP: &str = "RegisterPatchBaselineForPatchGroup";
     pub const REGISTER_TARGET_WITH_MAINTENANCE_WINDOW: &str = "RegisterTargetWithMaintenanceWindow";
@@ -322,284 +333,844 @@ pub mod op {
 /// The error shapes of the model.
 pub mod errors {
     use super::ErrorCode;
-    pub const ACCESS_DENIED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "AccessDeniedException", code: "AccessDeniedException", status: 400, sender_fault: true };
-    pub const ALREADY_EXISTS_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "AlreadyExistsException", code: "AlreadyExistsException", status: 400, sender_fault: true };
-    pub const ASSOCIATED_INSTANCES: ErrorCode =
-        ErrorCode { shape: "AssociatedInstances", code: "AssociatedInstances", status: 400, sender_fault: true };
-    pub const ASSOCIATION_ALREADY_EXISTS: ErrorCode =
-        ErrorCode { shape: "AssociationAlreadyExists", code: "AssociationAlreadyExists", status: 400, sender_fault: true };
-    pub const ASSOCIATION_DOES_NOT_EXIST: ErrorCode =
-        ErrorCode { shape: "AssociationDoesNotExist", code: "AssociationDoesNotExist", status: 400, sender_fault: true };
-    pub const ASSOCIATION_EXECUTION_DOES_NOT_EXIST: ErrorCode =
-        ErrorCode { shape: "AssociationExecutionDoesNotExist", code: "AssociationExecutionDoesNotExist", status: 400, sender_fault: true };
-    pub const ASSOCIATION_LIMIT_EXCEEDED: ErrorCode =
-        ErrorCode { shape: "AssociationLimitExceeded", code: "AssociationLimitExceeded", status: 400, sender_fault: true };
-    pub const ASSOCIATION_VERSION_LIMIT_EXCEEDED: ErrorCode =
-        ErrorCode { shape: "AssociationVersionLimitExceeded", code: "AssociationVersionLimitExceeded", status: 400, sender_fault: true };
-    pub const AUTOMATION_DEFINITION_NOT_APPROVED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "AutomationDefinitionNotApprovedException", code: "AutomationDefinitionNotApprovedException", status: 400, sender_fault: true };
-    pub const AUTOMATION_DEFINITION_NOT_FOUND_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "AutomationDefinitionNotFoundException", code: "AutomationDefinitionNotFoundException", status: 400, sender_fault: true };
-    pub const AUTOMATION_DEFINITION_VERSION_NOT_FOUND_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "AutomationDefinitionVersionNotFoundException", code: "AutomationDefinitionVersionNotFoundException", status: 400, sender_fault: true };
-    pub const AUTOMATION_EXECUTION_LIMIT_EXCEEDED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "AutomationExecutionLimitExceededException", code: "AutomationExecutionLimitExceededException", status: 400, sender_fault: true };
-    pub const AUTOMATION_EXECUTION_NOT_FOUND_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "AutomationExecutionNotFoundException", code: "AutomationExecutionNotFoundException", status: 400, sender_fault: true };
-    pub const AUTOMATION_STEP_NOT_FOUND_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "AutomationStepNotFoundException", code: "AutomationStepNotFoundException", status: 400, sender_fault: true };
-    pub const COMPLIANCE_TYPE_COUNT_LIMIT_EXCEEDED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ComplianceTypeCountLimitExceededException", code: "ComplianceTypeCountLimitExceededException", status: 400, sender_fault: true };
-    pub const CONFLICT_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ConflictException", code: "ConflictException", status: 400, sender_fault: true };
-    pub const CUSTOM_SCHEMA_COUNT_LIMIT_EXCEEDED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "CustomSchemaCountLimitExceededException", code: "CustomSchemaCountLimitExceededException", status: 400, sender_fault: true };
-    pub const DOCUMENT_ALREADY_EXISTS: ErrorCode =
-        ErrorCode { shape: "DocumentAlreadyExists", code: "DocumentAlreadyExists", status: 400, sender_fault: true };
-    pub const DOCUMENT_LIMIT_EXCEEDED: ErrorCode =
-        ErrorCode { shape: "DocumentLimitExceeded", code: "DocumentLimitExceeded", status: 400, sender_fault: true };
-    pub const DOCUMENT_PERMISSION_LIMIT: ErrorCode =
-        ErrorCode { shape: "DocumentPermissionLimit", code: "DocumentPermissionLimit", status: 400, sender_fault: true };
-    pub const DOCUMENT_VERSION_LIMIT_EXCEEDED: ErrorCode =
-        ErrorCode { shape: "DocumentVersionLimitExceeded", code: "DocumentVersionLimitExceeded", status: 400, sender_fault: true };
-    pub const DOES_NOT_EXIST_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "DoesNotExistException", code: "DoesNotExistException", status: 400, sender_fault: true };
-    pub const DUPLICATE_DOCUMENT_CONTENT: ErrorCode =
-        ErrorCode { shape: "DuplicateDocumentContent", code: "DuplicateDocumentContent", status: 400, sender_fault: true };
-    pub const DUPLICATE_DOCUMENT_VERSION_NAME: ErrorCode =
-        ErrorCode { shape: "DuplicateDocumentVersionName", code: "DuplicateDocumentVersionName", status: 400, sender_fault: true };
-    pub const DUPLICATE_INSTANCE_ID: ErrorCode =
-        ErrorCode { shape: "DuplicateInstanceId", code: "DuplicateInstanceId", status: 400, sender_fault: true };
-    pub const FEATURE_NOT_AVAILABLE_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "FeatureNotAvailableException", code: "FeatureNotAvailableException", status: 400, sender_fault: true };
-    pub const HIERARCHY_LEVEL_LIMIT_EXCEEDED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "HierarchyLevelLimitExceededException", code: "HierarchyLevelLimitExceededException", status: 400, sender_fault: true };
-    pub const HIERARCHY_TYPE_MISMATCH_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "HierarchyTypeMismatchException", code: "HierarchyTypeMismatchException", status: 400, sender_fault: true };
-    pub const IDEMPOTENT_PARAMETER_MISMATCH: ErrorCode =
-        ErrorCode { shape: "IdempotentParameterMismatch", code: "IdempotentParameterMismatch", status: 400, sender_fault: true };
-    pub const INCOMPATIBLE_POLICY_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "IncompatiblePolicyException", code: "IncompatiblePolicyException", status: 400, sender_fault: true };
-    pub const INTERNAL_SERVER_ERROR: ErrorCode =
-        ErrorCode { shape: "InternalServerError", code: "InternalServerError", status: 500, sender_fault: false };
-    pub const INVALID_ACTIVATION: ErrorCode =
-        ErrorCode { shape: "InvalidActivation", code: "InvalidActivation", status: 400, sender_fault: true };
-    pub const INVALID_ACTIVATION_ID: ErrorCode =
-        ErrorCode { shape: "InvalidActivationId", code: "InvalidActivationId", status: 400, sender_fault: true };
-    pub const INVALID_AGGREGATOR_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InvalidAggregatorException", code: "InvalidAggregatorException", status: 400, sender_fault: true };
-    pub const INVALID_ALLOWED_PATTERN_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InvalidAllowedPatternException", code: "InvalidAllowedPatternException", status: 400, sender_fault: true };
-    pub const INVALID_ASSOCIATION: ErrorCode =
-        ErrorCode { shape: "InvalidAssociation", code: "InvalidAssociation", status: 400, sender_fault: true };
-    pub const INVALID_ASSOCIATION_VERSION: ErrorCode =
-        ErrorCode { shape: "InvalidAssociationVersion", code: "InvalidAssociationVersion", status: 400, sender_fault: true };
-    pub const INVALID_AUTOMATION_EXECUTION_PARAMETERS_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InvalidAutomationExecutionParametersException", code: "InvalidAutomationExecutionParametersException", status: 400, sender_fault: true };
-    pub const INVALID_AUTOMATION_SIGNAL_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InvalidAutomationSignalException", code: "InvalidAutomationSignalException", status: 400, sender_fault: true };
-    pub const INVALID_AUTOMATION_STATUS_UPDATE_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InvalidAutomationStatusUpdateException", code: "InvalidAutomationStatusUpdateException", status: 400, sender_fault: true };
-    pub const INVALID_COMMAND_ID: ErrorCode =
-        ErrorCode { shape: "InvalidCommandId", code: "InvalidCommandId", status: 400, sender_fault: true };
-    pub const INVALID_DELETE_INVENTORY_PARAMETERS_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InvalidDeleteInventoryParametersException", code: "InvalidDeleteInventoryParametersException", status: 400, sender_fault: true };
-    pub const INVALID_DELETION_ID_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InvalidDeletionIdException", code: "InvalidDeletionIdException", status: 400, sender_fault: true };
-    pub const INVALID_DOCUMENT: ErrorCode =
-        ErrorCode { shape: "InvalidDocument", code: "InvalidDocument", status: 400, sender_fault: true };
-    pub const INVALID_DOCUMENT_CONTENT: ErrorCode =
-        ErrorCode { shape: "InvalidDocumentContent", code: "InvalidDocumentContent", status: 400, sender_fault: true };
-    pub const INVALID_DOCUMENT_OPERATION: ErrorCode =
-        ErrorCode { shape: "InvalidDocumentOperation", code: "InvalidDocumentOperation", status: 400, sender_fault: true };
-    pub const INVALID_DOCUMENT_SCHEMA_VERSION: ErrorCode =
-        ErrorCode { shape: "InvalidDocumentSchemaVersion", code: "InvalidDocumentSchemaVersion", status: 400, sender_fault: true };
-    pub const INVALID_DOCUMENT_TYPE: ErrorCode =
-        ErrorCode { shape: "InvalidDocumentType", code: "InvalidDocumentType", status: 400, sender_fault: true };
-    pub const INVALID_DOCUMENT_VERSION: ErrorCode =
-        ErrorCode { shape: "InvalidDocumentVersion", code: "InvalidDocumentVersion", status: 400, sender_fault: true };
-    pub const INVALID_FILTER: ErrorCode =
-        ErrorCode { shape: "InvalidFilter", code: "InvalidFilter", status: 400, sender_fault: true };
-    pub const INVALID_FILTER_KEY: ErrorCode =
-        ErrorCode { shape: "InvalidFilterKey", code: "InvalidFilterKey", status: 400, sender_fault: true };
-    pub const INVALID_FILTER_OPTION: ErrorCode =
-        ErrorCode { shape: "InvalidFilterOption", code: "InvalidFilterOption", status: 400, sender_fault: true };
-    pub const INVALID_FILTER_VALUE: ErrorCode =
-        ErrorCode { shape: "InvalidFilterValue", code: "InvalidFilterValue", status: 400, sender_fault: true };
-    pub const INVALID_INSTANCE_ID: ErrorCode =
-        ErrorCode { shape: "InvalidInstanceId", code: "InvalidInstanceId", status: 400, sender_fault: true };
-    pub const INVALID_INSTANCE_INFORMATION_FILTER_VALUE: ErrorCode =
-        ErrorCode { shape: "InvalidInstanceInformationFilterValue", code: "InvalidInstanceInformationFilterValue", status: 400, sender_fault: true };
-    pub const INVALID_INSTANCE_PROPERTY_FILTER_VALUE: ErrorCode =
-        ErrorCode { shape: "InvalidInstancePropertyFilterValue", code: "InvalidInstancePropertyFilterValue", status: 400, sender_fault: true };
-    pub const INVALID_INVENTORY_GROUP_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InvalidInventoryGroupException", code: "InvalidInventoryGroupException", status: 400, sender_fault: true };
-    pub const INVALID_INVENTORY_ITEM_CONTEXT_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InvalidInventoryItemContextException", code: "InvalidInventoryItemContextException", status: 400, sender_fault: true };
-    pub const INVALID_INVENTORY_REQUEST_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InvalidInventoryRequestException", code: "InvalidInventoryRequestException", status: 400, sender_fault: true };
-    pub const INVALID_ITEM_CONTENT_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InvalidItemContentException", code: "InvalidItemContentException", status: 400, sender_fault: true };
-    pub const INVALID_KEY_ID: ErrorCode =
-        ErrorCode { shape: "InvalidKeyId", code: "InvalidKeyId", status: 400, sender_fault: true };
-    pub const INVALID_NEXT_TOKEN: ErrorCode =
-        ErrorCode { shape: "InvalidNextToken", code: "InvalidNextToken", status: 400, sender_fault: true };
-    pub const INVALID_NOTIFICATION_CONFIG: ErrorCode =
-        ErrorCode { shape: "InvalidNotificationConfig", code: "InvalidNotificationConfig", status: 400, sender_fault: true };
-    pub const INVALID_OPTION_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InvalidOptionException", code: "InvalidOptionException", status: 400, sender_fault: true };
-    pub const INVALID_OUTPUT_FOLDER: ErrorCode =
-        ErrorCode { shape: "InvalidOutputFolder", code: "InvalidOutputFolder", status: 400, sender_fault: true };
-    pub const INVALID_OUTPUT_LOCATION: ErrorCode =
-        ErrorCode { shape: "InvalidOutputLocation", code: "InvalidOutputLocation", status: 400, sender_fault: true };
-    pub const INVALID_PARAMETERS: ErrorCode =
-        ErrorCode { shape: "InvalidParameters", code: "InvalidParameters", status: 400, sender_fault: true };
-    pub const INVALID_PERMISSION_TYPE: ErrorCode =
-        ErrorCode { shape: "InvalidPermissionType", code: "InvalidPermissionType", status: 400, sender_fault: true };
-    pub const INVALID_PLUGIN_NAME: ErrorCode =
-        ErrorCode { shape: "InvalidPluginName", code: "InvalidPluginName", status: 400, sender_fault: true };
-    pub const INVALID_POLICY_ATTRIBUTE_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InvalidPolicyAttributeException", code: "InvalidPolicyAttributeException", status: 400, sender_fault: true };
-    pub const INVALID_POLICY_TYPE_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InvalidPolicyTypeException", code: "InvalidPolicyTypeException", status: 400, sender_fault: true };
-    pub const INVALID_RESOURCE_ID: ErrorCode =
-        ErrorCode { shape: "InvalidResourceId", code: "InvalidResourceId", status: 400, sender_fault: true };
-    pub const INVALID_RESOURCE_TYPE: ErrorCode =
-        ErrorCode { shape: "InvalidResourceType", code: "InvalidResourceType", status: 400, sender_fault: true };
-    pub const INVALID_RESULT_ATTRIBUTE_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InvalidResultAttributeException", code: "InvalidResultAttributeException", status: 400, sender_fault: true };
-    pub const INVALID_ROLE: ErrorCode =
-        ErrorCode { shape: "InvalidRole", code: "InvalidRole", status: 400, sender_fault: true };
-    pub const INVALID_SCHEDULE: ErrorCode =
-        ErrorCode { shape: "InvalidSchedule", code: "InvalidSchedule", status: 400, sender_fault: true };
-    pub const INVALID_TAG: ErrorCode =
-        ErrorCode { shape: "InvalidTag", code: "InvalidTag", status: 400, sender_fault: true };
-    pub const INVALID_TARGET: ErrorCode =
-        ErrorCode { shape: "InvalidTarget", code: "InvalidTarget", status: 400, sender_fault: true };
-    pub const INVALID_TARGET_MAPS: ErrorCode =
-        ErrorCode { shape: "InvalidTargetMaps", code: "InvalidTargetMaps", status: 400, sender_fault: true };
-    pub const INVALID_TYPE_NAME_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InvalidTypeNameException", code: "InvalidTypeNameException", status: 400, sender_fault: true };
-    pub const INVALID_UPDATE: ErrorCode =
-        ErrorCode { shape: "InvalidUpdate", code: "InvalidUpdate", status: 400, sender_fault: true };
-    pub const INVOCATION_DOES_NOT_EXIST: ErrorCode =
-        ErrorCode { shape: "InvocationDoesNotExist", code: "InvocationDoesNotExist", status: 400, sender_fault: true };
-    pub const ITEM_CONTENT_MISMATCH_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ItemContentMismatchException", code: "ItemContentMismatchException", status: 400, sender_fault: true };
-    pub const ITEM_SIZE_LIMIT_EXCEEDED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ItemSizeLimitExceededException", code: "ItemSizeLimitExceededException", status: 400, sender_fault: true };
-    pub const MALFORMED_RESOURCE_POLICY_DOCUMENT_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "MalformedResourcePolicyDocumentException", code: "MalformedResourcePolicyDocumentException", status: 400, sender_fault: true };
-    pub const MAX_DOCUMENT_SIZE_EXCEEDED: ErrorCode =
-        ErrorCode { shape: "MaxDocumentSizeExceeded", code: "MaxDocumentSizeExceeded", status: 400, sender_fault: true };
-    pub const NO_LONGER_SUPPORTED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "NoLongerSupportedException", code: "NoLongerSupportedException", status: 400, sender_fault: true };
-    pub const OPS_ITEM_ACCESS_DENIED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "OpsItemAccessDeniedException", code: "OpsItemAccessDeniedException", status: 400, sender_fault: true };
-    pub const OPS_ITEM_ALREADY_EXISTS_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "OpsItemAlreadyExistsException", code: "OpsItemAlreadyExistsException", status: 400, sender_fault: true };
-    pub const OPS_ITEM_CONFLICT_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "OpsItemConflictException", code: "OpsItemConflictException", status: 400, sender_fault: true };
-    pub const OPS_ITEM_INVALID_PARAMETER_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "OpsItemInvalidParameterException", code: "OpsItemInvalidParameterException", status: 400, sender_fault: true };
-    pub const OPS_ITEM_LIMIT_EXCEEDED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "OpsItemLimitExceededException", code: "OpsItemLimitExceededException", status: 400, sender_fault: true };
-    pub const OPS_ITEM_NOT_FOUND_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "OpsItemNotFoundException", code: "OpsItemNotFoundException", status: 400, sender_fault: true };
-    pub const OPS_ITEM_RELATED_ITEM_ALREADY_EXISTS_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "OpsItemRelatedItemAlreadyExistsException", code: "OpsItemRelatedItemAlreadyExistsException", status: 400, sender_fault: true };
-    pub const OPS_ITEM_RELATED_ITEM_ASSOCIATION_NOT_FOUND_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "OpsItemRelatedItemAssociationNotFoundException", code: "OpsItemRelatedItemAssociationNotFoundException", status: 400, sender_fault: true };
-    pub const OPS_METADATA_ALREADY_EXISTS_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "OpsMetadataAlreadyExistsException", code: "OpsMetadataAlreadyExistsException", status: 400, sender_fault: true };
-    pub const OPS_METADATA_INVALID_ARGUMENT_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "OpsMetadataInvalidArgumentException", code: "OpsMetadataInvalidArgumentException", status: 400, sender_fault: true };
-    pub const OPS_METADATA_KEY_LIMIT_EXCEEDED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "OpsMetadataKeyLimitExceededException", code: "OpsMetadataKeyLimitExceededException", status: 400, sender_fault: true };
-    pub const OPS_METADATA_LIMIT_EXCEEDED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "OpsMetadataLimitExceededException", code: "OpsMetadataLimitExceededException", status: 400, sender_fault: true };
-    pub const OPS_METADATA_NOT_FOUND_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "OpsMetadataNotFoundException", code: "OpsMetadataNotFoundException", status: 400, sender_fault: true };
-    pub const OPS_METADATA_TOO_MANY_UPDATES_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "OpsMetadataTooManyUpdatesException", code: "OpsMetadataTooManyUpdatesException", status: 400, sender_fault: true };
-    pub const PARAMETER_ALREADY_EXISTS: ErrorCode =
-        ErrorCode { shape: "ParameterAlreadyExists", code: "ParameterAlreadyExists", status: 400, sender_fault: true };
-    pub const PARAMETER_LIMIT_EXCEEDED: ErrorCode =
-        ErrorCode { shape: "ParameterLimitExceeded", code: "ParameterLimitExceeded", status: 400, sender_fault: true };
-    pub const PARAMETER_MAX_VERSION_LIMIT_EXCEEDED: ErrorCode =
-        ErrorCode { shape: "ParameterMaxVersionLimitExceeded", code: "ParameterMaxVersionLimitExceeded", status: 400, sender_fault: true };
-    pub const PARAMETER_NOT_FOUND: ErrorCode =
-        ErrorCode { shape: "ParameterNotFound", code: "ParameterNotFound", status: 400, sender_fault: true };
-    pub const PARAMETER_PATTERN_MISMATCH_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ParameterPatternMismatchException", code: "ParameterPatternMismatchException", status: 400, sender_fault: true };
-    pub const PARAMETER_VERSION_LABEL_LIMIT_EXCEEDED: ErrorCode =
-        ErrorCode { shape: "ParameterVersionLabelLimitExceeded", code: "ParameterVersionLabelLimitExceeded", status: 400, sender_fault: true };
-    pub const PARAMETER_VERSION_NOT_FOUND: ErrorCode =
-        ErrorCode { shape: "ParameterVersionNotFound", code: "ParameterVersionNotFound", status: 400, sender_fault: true };
-    pub const POLICIES_LIMIT_EXCEEDED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "PoliciesLimitExceededException", code: "PoliciesLimitExceededException", status: 400, sender_fault: true };
-    pub const RESOURCE_DATA_SYNC_ALREADY_EXISTS_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ResourceDataSyncAlreadyExistsException", code: "ResourceDataSyncAlreadyExistsException", status: 400, sender_fault: true };
-    pub const RESOURCE_DATA_SYNC_CONFLICT_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ResourceDataSyncConflictException", code: "ResourceDataSyncConflictException", status: 400, sender_fault: true };
-    pub const RESOURCE_DATA_SYNC_COUNT_EXCEEDED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ResourceDataSyncCountExceededException", code: "ResourceDataSyncCountExceededException", status: 400, sender_fault: true };
-    pub const RESOURCE_DATA_SYNC_INVALID_CONFIGURATION_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ResourceDataSyncInvalidConfigurationException", code: "ResourceDataSyncInvalidConfigurationException", status: 400, sender_fault: true };
-    pub const RESOURCE_DATA_SYNC_NOT_FOUND_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ResourceDataSyncNotFoundException", code: "ResourceDataSyncNotFoundException", status: 400, sender_fault: true };
-    pub const RESOURCE_IN_USE_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ResourceInUseException", code: "ResourceInUseException", status: 400, sender_fault: true };
-    pub const RESOURCE_LIMIT_EXCEEDED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ResourceLimitExceededException", code: "ResourceLimitExceededException", status: 400, sender_fault: true };
-    pub const RESOURCE_NOT_FOUND_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ResourceNotFoundException", code: "ResourceNotFoundException", status: 400, sender_fault: true };
-    pub const RESOURCE_POLICY_CONFLICT_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ResourcePolicyConflictException", code: "ResourcePolicyConflictException", status: 400, sender_fault: true };
-    pub const RESOURCE_POLICY_INVALID_PARAMETER_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ResourcePolicyInvalidParameterException", code: "ResourcePolicyInvalidParameterException", status: 400, sender_fault: true };
-    pub const RESOURCE_POLICY_LIMIT_EXCEEDED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ResourcePolicyLimitExceededException", code: "ResourcePolicyLimitExceededException", status: 400, sender_fault: true };
-    pub const RESOURCE_POLICY_NOT_FOUND_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ResourcePolicyNotFoundException", code: "ResourcePolicyNotFoundException", status: 400, sender_fault: true };
-    pub const SERVICE_QUOTA_EXCEEDED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ServiceQuotaExceededException", code: "ServiceQuotaExceededException", status: 400, sender_fault: true };
-    pub const SERVICE_SETTING_NOT_FOUND: ErrorCode =
-        ErrorCode { shape: "ServiceSettingNotFound", code: "ServiceSettingNotFound", status: 400, sender_fault: true };
-    pub const STATUS_UNCHANGED: ErrorCode =
-        ErrorCode { shape: "StatusUnchanged", code: "StatusUnchanged", status: 400, sender_fault: true };
-    pub const SUB_TYPE_COUNT_LIMIT_EXCEEDED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "SubTypeCountLimitExceededException", code: "SubTypeCountLimitExceededException", status: 400, sender_fault: true };
-    pub const TARGET_IN_USE_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "TargetInUseException", code: "TargetInUseException", status: 400, sender_fault: true };
-    pub const TARGET_NOT_CONNECTED: ErrorCode =
-        ErrorCode { shape: "TargetNotConnected", code: "TargetNotConnected", status: 400, sender_fault: true };
-    pub const THROTTLING_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ThrottlingException", code: "ThrottlingException", status: 400, sender_fault: true };
-    pub const TOO_MANY_TAGS_ERROR: ErrorCode =
-        ErrorCode { shape: "TooManyTagsError", code: "TooManyTagsError", status: 400, sender_fault: true };
-    pub const TOO_MANY_UPDATES: ErrorCode =
-        ErrorCode { shape: "TooManyUpdates", code: "TooManyUpdates", status: 400, sender_fault: true };
-    pub const TOTAL_SIZE_LIMIT_EXCEEDED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "TotalSizeLimitExceededException", code: "TotalSizeLimitExceededException", status: 400, sender_fault: true };
-    pub const UNSUPPORTED_CALENDAR_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "UnsupportedCalendarException", code: "UnsupportedCalendarException", status: 400, sender_fault: true };
-    pub const UNSUPPORTED_FEATURE_REQUIRED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "UnsupportedFeatureRequiredException", code: "UnsupportedFeatureRequiredException", status: 400, sender_fault: true };
-    pub const UNSUPPORTED_INVENTORY_ITEM_CONTEXT_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "UnsupportedInventoryItemContextException", code: "UnsupportedInventoryItemContextException", status: 400, sender_fault: true };
-    pub const UNSUPPORTED_INVENTORY_SCHEMA_VERSION_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "UnsupportedInventorySchemaVersionException", code: "UnsupportedInventorySchemaVersionException", status: 400, sender_fault: true };
-    pub const UNSUPPORTED_OPERATING_SYSTEM: ErrorCode =
-        ErrorCode { shape: "UnsupportedOperatingSystem", code: "UnsupportedOperatingSystem", status: 400, sender_fault: true };
-    pub const UNSUPPORTED_OPERATION_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "UnsupportedOperationException", code: "UnsupportedOperationException", status: 400, sender_fault: true };
-    pub const UNSUPPORTED_PARAMETER_TYPE: ErrorCode =
-        ErrorCode { shape: "UnsupportedParameterType", code: "UnsupportedParameterType", status: 400, sender_fault: true };
-    pub const UNSUPPORTED_PLATFORM_TYPE: ErrorCode =
-        ErrorCode { shape: "UnsupportedPlatformType", code: "UnsupportedPlatformType", status: 400, sender_fault: true };
-    pub const VALIDATION_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ValidationException", code: "ValidationException", status: 400, sender_fault: true };
+    pub const ACCESS_DENIED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "AccessDeniedException",
+        code: "AccessDeniedException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const ALREADY_EXISTS_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "AlreadyExistsException",
+        code: "AlreadyExistsException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const ASSOCIATED_INSTANCES: ErrorCode = ErrorCode {
+        shape: "AssociatedInstances",
+        code: "AssociatedInstances",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const ASSOCIATION_ALREADY_EXISTS: ErrorCode = ErrorCode {
+        shape: "AssociationAlreadyExists",
+        code: "AssociationAlreadyExists",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const ASSOCIATION_DOES_NOT_EXIST: ErrorCode = ErrorCode {
+        shape: "AssociationDoesNotExist",
+        code: "AssociationDoesNotExist",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const ASSOCIATION_EXECUTION_DOES_NOT_EXIST: ErrorCode = ErrorCode {
+        shape: "AssociationExecutionDoesNotExist",
+        code: "AssociationExecutionDoesNotExist",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const ASSOCIATION_LIMIT_EXCEEDED: ErrorCode = ErrorCode {
+        shape: "AssociationLimitExceeded",
+        code: "AssociationLimitExceeded",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const ASSOCIATION_VERSION_LIMIT_EXCEEDED: ErrorCode = ErrorCode {
+        shape: "AssociationVersionLimitExceeded",
+        code: "AssociationVersionLimitExceeded",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const AUTOMATION_DEFINITION_NOT_APPROVED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "AutomationDefinitionNotApprovedException",
+        code: "AutomationDefinitionNotApprovedException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const AUTOMATION_DEFINITION_NOT_FOUND_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "AutomationDefinitionNotFoundException",
+        code: "AutomationDefinitionNotFoundException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const AUTOMATION_DEFINITION_VERSION_NOT_FOUND_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "AutomationDefinitionVersionNotFoundException",
+        code: "AutomationDefinitionVersionNotFoundException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const AUTOMATION_EXECUTION_LIMIT_EXCEEDED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "AutomationExecutionLimitExceededException",
+        code: "AutomationExecutionLimitExceededException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const AUTOMATION_EXECUTION_NOT_FOUND_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "AutomationExecutionNotFoundException",
+        code: "AutomationExecutionNotFoundException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const AUTOMATION_STEP_NOT_FOUND_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "AutomationStepNotFoundException",
+        code: "AutomationStepNotFoundException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const COMPLIANCE_TYPE_COUNT_LIMIT_EXCEEDED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ComplianceTypeCountLimitExceededException",
+        code: "ComplianceTypeCountLimitExceededException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const CONFLICT_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ConflictException",
+        code: "ConflictException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const CUSTOM_SCHEMA_COUNT_LIMIT_EXCEEDED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "CustomSchemaCountLimitExceededException",
+        code: "CustomSchemaCountLimitExceededException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const DOCUMENT_ALREADY_EXISTS: ErrorCode = ErrorCode {
+        shape: "DocumentAlreadyExists",
+        code: "DocumentAlreadyExists",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const DOCUMENT_LIMIT_EXCEEDED: ErrorCode = ErrorCode {
+        shape: "DocumentLimitExceeded",
+        code: "DocumentLimitExceeded",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const DOCUMENT_PERMISSION_LIMIT: ErrorCode = ErrorCode {
+        shape: "DocumentPermissionLimit",
+        code: "DocumentPermissionLimit",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const DOCUMENT_VERSION_LIMIT_EXCEEDED: ErrorCode = ErrorCode {
+        shape: "DocumentVersionLimitExceeded",
+        code: "DocumentVersionLimitExceeded",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const DOES_NOT_EXIST_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "DoesNotExistException",
+        code: "DoesNotExistException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const DUPLICATE_DOCUMENT_CONTENT: ErrorCode = ErrorCode {
+        shape: "DuplicateDocumentContent",
+        code: "DuplicateDocumentContent",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const DUPLICATE_DOCUMENT_VERSION_NAME: ErrorCode = ErrorCode {
+        shape: "DuplicateDocumentVersionName",
+        code: "DuplicateDocumentVersionName",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const DUPLICATE_INSTANCE_ID: ErrorCode = ErrorCode {
+        shape: "DuplicateInstanceId",
+        code: "DuplicateInstanceId",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const FEATURE_NOT_AVAILABLE_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "FeatureNotAvailableException",
+        code: "FeatureNotAvailableException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const HIERARCHY_LEVEL_LIMIT_EXCEEDED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "HierarchyLevelLimitExceededException",
+        code: "HierarchyLevelLimitExceededException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const HIERARCHY_TYPE_MISMATCH_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "HierarchyTypeMismatchException",
+        code: "HierarchyTypeMismatchException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const IDEMPOTENT_PARAMETER_MISMATCH: ErrorCode = ErrorCode {
+        shape: "IdempotentParameterMismatch",
+        code: "IdempotentParameterMismatch",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INCOMPATIBLE_POLICY_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "IncompatiblePolicyException",
+        code: "IncompatiblePolicyException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INTERNAL_SERVER_ERROR: ErrorCode = ErrorCode {
+        shape: "InternalServerError",
+        code: "InternalServerError",
+        status: 500,
+        sender_fault: false,
+    };
+    pub const INVALID_ACTIVATION: ErrorCode = ErrorCode {
+        shape: "InvalidActivation",
+        code: "InvalidActivation",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_ACTIVATION_ID: ErrorCode = ErrorCode {
+        shape: "InvalidActivationId",
+        code: "InvalidActivationId",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_AGGREGATOR_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InvalidAggregatorException",
+        code: "InvalidAggregatorException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_ALLOWED_PATTERN_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InvalidAllowedPatternException",
+        code: "InvalidAllowedPatternException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_ASSOCIATION: ErrorCode = ErrorCode {
+        shape: "InvalidAssociation",
+        code: "InvalidAssociation",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_ASSOCIATION_VERSION: ErrorCode = ErrorCode {
+        shape: "InvalidAssociationVersion",
+        code: "InvalidAssociationVersion",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_AUTOMATION_EXECUTION_PARAMETERS_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InvalidAutomationExecutionParametersException",
+        code: "InvalidAutomationExecutionParametersException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_AUTOMATION_SIGNAL_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InvalidAutomationSignalException",
+        code: "InvalidAutomationSignalException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_AUTOMATION_STATUS_UPDATE_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InvalidAutomationStatusUpdateException",
+        code: "InvalidAutomationStatusUpdateException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_COMMAND_ID: ErrorCode = ErrorCode {
+        shape: "InvalidCommandId",
+        code: "InvalidCommandId",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_DELETE_INVENTORY_PARAMETERS_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InvalidDeleteInventoryParametersException",
+        code: "InvalidDeleteInventoryParametersException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_DELETION_ID_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InvalidDeletionIdException",
+        code: "InvalidDeletionIdException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_DOCUMENT: ErrorCode = ErrorCode {
+        shape: "InvalidDocument",
+        code: "InvalidDocument",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_DOCUMENT_CONTENT: ErrorCode = ErrorCode {
+        shape: "InvalidDocumentContent",
+        code: "InvalidDocumentContent",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_DOCUMENT_OPERATION: ErrorCode = ErrorCode {
+        shape: "InvalidDocumentOperation",
+        code: "InvalidDocumentOperation",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_DOCUMENT_SCHEMA_VERSION: ErrorCode = ErrorCode {
+        shape: "InvalidDocumentSchemaVersion",
+        code: "InvalidDocumentSchemaVersion",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_DOCUMENT_TYPE: ErrorCode = ErrorCode {
+        shape: "InvalidDocumentType",
+        code: "InvalidDocumentType",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_DOCUMENT_VERSION: ErrorCode = ErrorCode {
+        shape: "InvalidDocumentVersion",
+        code: "InvalidDocumentVersion",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_FILTER: ErrorCode = ErrorCode {
+        shape: "InvalidFilter",
+        code: "InvalidFilter",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_FILTER_KEY: ErrorCode = ErrorCode {
+        shape: "InvalidFilterKey",
+        code: "InvalidFilterKey",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_FILTER_OPTION: ErrorCode = ErrorCode {
+        shape: "InvalidFilterOption",
+        code: "InvalidFilterOption",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_FILTER_VALUE: ErrorCode = ErrorCode {
+        shape: "InvalidFilterValue",
+        code: "InvalidFilterValue",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_INSTANCE_ID: ErrorCode = ErrorCode {
+        shape: "InvalidInstanceId",
+        code: "InvalidInstanceId",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_INSTANCE_INFORMATION_FILTER_VALUE: ErrorCode = ErrorCode {
+        shape: "InvalidInstanceInformationFilterValue",
+        code: "InvalidInstanceInformationFilterValue",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_INSTANCE_PROPERTY_FILTER_VALUE: ErrorCode = ErrorCode {
+        shape: "InvalidInstancePropertyFilterValue",
+        code: "InvalidInstancePropertyFilterValue",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_INVENTORY_GROUP_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InvalidInventoryGroupException",
+        code: "InvalidInventoryGroupException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_INVENTORY_ITEM_CONTEXT_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InvalidInventoryItemContextException",
+        code: "InvalidInventoryItemContextException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_INVENTORY_REQUEST_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InvalidInventoryRequestException",
+        code: "InvalidInventoryRequestException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_ITEM_CONTENT_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InvalidItemContentException",
+        code: "InvalidItemContentException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_KEY_ID: ErrorCode = ErrorCode {
+        shape: "InvalidKeyId",
+        code: "InvalidKeyId",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_NEXT_TOKEN: ErrorCode = ErrorCode {
+        shape: "InvalidNextToken",
+        code: "InvalidNextToken",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_NOTIFICATION_CONFIG: ErrorCode = ErrorCode {
+        shape: "InvalidNotificationConfig",
+        code: "InvalidNotificationConfig",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_OPTION_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InvalidOptionException",
+        code: "InvalidOptionException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_OUTPUT_FOLDER: ErrorCode = ErrorCode {
+        shape: "InvalidOutputFolder",
+        code: "InvalidOutputFolder",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_OUTPUT_LOCATION: ErrorCode = ErrorCode {
+        shape: "InvalidOutputLocation",
+        code: "InvalidOutputLocation",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_PARAMETERS: ErrorCode = ErrorCode {
+        shape: "InvalidParameters",
+        code: "InvalidParameters",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_PERMISSION_TYPE: ErrorCode = ErrorCode {
+        shape: "InvalidPermissionType",
+        code: "InvalidPermissionType",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_PLUGIN_NAME: ErrorCode = ErrorCode {
+        shape: "InvalidPluginName",
+        code: "InvalidPluginName",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_POLICY_ATTRIBUTE_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InvalidPolicyAttributeException",
+        code: "InvalidPolicyAttributeException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_POLICY_TYPE_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InvalidPolicyTypeException",
+        code: "InvalidPolicyTypeException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_RESOURCE_ID: ErrorCode = ErrorCode {
+        shape: "InvalidResourceId",
+        code: "InvalidResourceId",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_RESOURCE_TYPE: ErrorCode = ErrorCode {
+        shape: "InvalidResourceType",
+        code: "InvalidResourceType",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_RESULT_ATTRIBUTE_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InvalidResultAttributeException",
+        code: "InvalidResultAttributeException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_ROLE: ErrorCode = ErrorCode {
+        shape: "InvalidRole",
+        code: "InvalidRole",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_SCHEDULE: ErrorCode = ErrorCode {
+        shape: "InvalidSchedule",
+        code: "InvalidSchedule",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_TAG: ErrorCode = ErrorCode {
+        shape: "InvalidTag",
+        code: "InvalidTag",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_TARGET: ErrorCode = ErrorCode {
+        shape: "InvalidTarget",
+        code: "InvalidTarget",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_TARGET_MAPS: ErrorCode = ErrorCode {
+        shape: "InvalidTargetMaps",
+        code: "InvalidTargetMaps",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_TYPE_NAME_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InvalidTypeNameException",
+        code: "InvalidTypeNameException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_UPDATE: ErrorCode = ErrorCode {
+        shape: "InvalidUpdate",
+        code: "InvalidUpdate",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVOCATION_DOES_NOT_EXIST: ErrorCode = ErrorCode {
+        shape: "InvocationDoesNotExist",
+        code: "InvocationDoesNotExist",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const ITEM_CONTENT_MISMATCH_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ItemContentMismatchException",
+        code: "ItemContentMismatchException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const ITEM_SIZE_LIMIT_EXCEEDED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ItemSizeLimitExceededException",
+        code: "ItemSizeLimitExceededException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const MALFORMED_RESOURCE_POLICY_DOCUMENT_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "MalformedResourcePolicyDocumentException",
+        code: "MalformedResourcePolicyDocumentException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const MAX_DOCUMENT_SIZE_EXCEEDED: ErrorCode = ErrorCode {
+        shape: "MaxDocumentSizeExceeded",
+        code: "MaxDocumentSizeExceeded",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const NO_LONGER_SUPPORTED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "NoLongerSupportedException",
+        code: "NoLongerSupportedException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const OPS_ITEM_ACCESS_DENIED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "OpsItemAccessDeniedException",
+        code: "OpsItemAccessDeniedException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const OPS_ITEM_ALREADY_EXISTS_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "OpsItemAlreadyExistsException",
+        code: "OpsItemAlreadyExistsException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const OPS_ITEM_CONFLICT_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "OpsItemConflictException",
+        code: "OpsItemConflictException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const OPS_ITEM_INVALID_PARAMETER_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "OpsItemInvalidParameterException",
+        code: "OpsItemInvalidParameterException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const OPS_ITEM_LIMIT_EXCEEDED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "OpsItemLimitExceededException",
+        code: "OpsItemLimitExceededException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const OPS_ITEM_NOT_FOUND_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "OpsItemNotFoundException",
+        code: "OpsItemNotFoundException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const OPS_ITEM_RELATED_ITEM_ALREADY_EXISTS_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "OpsItemRelatedItemAlreadyExistsException",
+        code: "OpsItemRelatedItemAlreadyExistsException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const OPS_ITEM_RELATED_ITEM_ASSOCIATION_NOT_FOUND_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "OpsItemRelatedItemAssociationNotFoundException",
+        code: "OpsItemRelatedItemAssociationNotFoundException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const OPS_METADATA_ALREADY_EXISTS_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "OpsMetadataAlreadyExistsException",
+        code: "OpsMetadataAlreadyExistsException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const OPS_METADATA_INVALID_ARGUMENT_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "OpsMetadataInvalidArgumentException",
+        code: "OpsMetadataInvalidArgumentException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const OPS_METADATA_KEY_LIMIT_EXCEEDED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "OpsMetadataKeyLimitExceededException",
+        code: "OpsMetadataKeyLimitExceededException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const OPS_METADATA_LIMIT_EXCEEDED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "OpsMetadataLimitExceededException",
+        code: "OpsMetadataLimitExceededException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const OPS_METADATA_NOT_FOUND_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "OpsMetadataNotFoundException",
+        code: "OpsMetadataNotFoundException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const OPS_METADATA_TOO_MANY_UPDATES_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "OpsMetadataTooManyUpdatesException",
+        code: "OpsMetadataTooManyUpdatesException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const PARAMETER_ALREADY_EXISTS: ErrorCode = ErrorCode {
+        shape: "ParameterAlreadyExists",
+        code: "ParameterAlreadyExists",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const PARAMETER_LIMIT_EXCEEDED: ErrorCode = ErrorCode {
+        shape: "ParameterLimitExceeded",
+        code: "ParameterLimitExceeded",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const PARAMETER_MAX_VERSION_LIMIT_EXCEEDED: ErrorCode = ErrorCode {
+        shape: "ParameterMaxVersionLimitExceeded",
+        code: "ParameterMaxVersionLimitExceeded",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const PARAMETER_NOT_FOUND: ErrorCode = ErrorCode {
+        shape: "ParameterNotFound",
+        code: "ParameterNotFound",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const PARAMETER_PATTERN_MISMATCH_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ParameterPatternMismatchException",
+        code: "ParameterPatternMismatchException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const PARAMETER_VERSION_LABEL_LIMIT_EXCEEDED: ErrorCode = ErrorCode {
+        shape: "ParameterVersionLabelLimitExceeded",
+        code: "ParameterVersionLabelLimitExceeded",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const PARAMETER_VERSION_NOT_FOUND: ErrorCode = ErrorCode {
+        shape: "ParameterVersionNotFound",
+        code: "ParameterVersionNotFound",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const POLICIES_LIMIT_EXCEEDED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "PoliciesLimitExceededException",
+        code: "PoliciesLimitExceededException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const RESOURCE_DATA_SYNC_ALREADY_EXISTS_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ResourceDataSyncAlreadyExistsException",
+        code: "ResourceDataSyncAlreadyExistsException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const RESOURCE_DATA_SYNC_CONFLICT_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ResourceDataSyncConflictException",
+        code: "ResourceDataSyncConflictException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const RESOURCE_DATA_SYNC_COUNT_EXCEEDED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ResourceDataSyncCountExceededException",
+        code: "ResourceDataSyncCountExceededException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const RESOURCE_DATA_SYNC_INVALID_CONFIGURATION_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ResourceDataSyncInvalidConfigurationException",
+        code: "ResourceDataSyncInvalidConfigurationException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const RESOURCE_DATA_SYNC_NOT_FOUND_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ResourceDataSyncNotFoundException",
+        code: "ResourceDataSyncNotFoundException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const RESOURCE_IN_USE_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ResourceInUseException",
+        code: "ResourceInUseException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const RESOURCE_LIMIT_EXCEEDED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ResourceLimitExceededException",
+        code: "ResourceLimitExceededException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const RESOURCE_NOT_FOUND_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ResourceNotFoundException",
+        code: "ResourceNotFoundException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const RESOURCE_POLICY_CONFLICT_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ResourcePolicyConflictException",
+        code: "ResourcePolicyConflictException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const RESOURCE_POLICY_INVALID_PARAMETER_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ResourcePolicyInvalidParameterException",
+        code: "ResourcePolicyInvalidParameterException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const RESOURCE_POLICY_LIMIT_EXCEEDED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ResourcePolicyLimitExceededException",
+        code: "ResourcePolicyLimitExceededException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const RESOURCE_POLICY_NOT_FOUND_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ResourcePolicyNotFoundException",
+        code: "ResourcePolicyNotFoundException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const SERVICE_QUOTA_EXCEEDED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ServiceQuotaExceededException",
+        code: "ServiceQuotaExceededException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const SERVICE_SETTING_NOT_FOUND: ErrorCode = ErrorCode {
+        shape: "ServiceSettingNotFound",
+        code: "ServiceSettingNotFound",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const STATUS_UNCHANGED: ErrorCode = ErrorCode {
+        shape: "StatusUnchanged",
+        code: "StatusUnchanged",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const SUB_TYPE_COUNT_LIMIT_EXCEEDED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "SubTypeCountLimitExceededException",
+        code: "SubTypeCountLimitExceededException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const TARGET_IN_USE_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "TargetInUseException",
+        code: "TargetInUseException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const TARGET_NOT_CONNECTED: ErrorCode = ErrorCode {
+        shape: "TargetNotConnected",
+        code: "TargetNotConnected",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const THROTTLING_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ThrottlingException",
+        code: "ThrottlingException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const TOO_MANY_TAGS_ERROR: ErrorCode = ErrorCode {
+        shape: "TooManyTagsError",
+        code: "TooManyTagsError",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const TOO_MANY_UPDATES: ErrorCode = ErrorCode {
+        shape: "TooManyUpdates",
+        code: "TooManyUpdates",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const TOTAL_SIZE_LIMIT_EXCEEDED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "TotalSizeLimitExceededException",
+        code: "TotalSizeLimitExceededException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const UNSUPPORTED_CALENDAR_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "UnsupportedCalendarException",
+        code: "UnsupportedCalendarException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const UNSUPPORTED_FEATURE_REQUIRED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "UnsupportedFeatureRequiredException",
+        code: "UnsupportedFeatureRequiredException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const UNSUPPORTED_INVENTORY_ITEM_CONTEXT_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "UnsupportedInventoryItemContextException",
+        code: "UnsupportedInventoryItemContextException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const UNSUPPORTED_INVENTORY_SCHEMA_VERSION_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "UnsupportedInventorySchemaVersionException",
+        code: "UnsupportedInventorySchemaVersionException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const UNSUPPORTED_OPERATING_SYSTEM: ErrorCode = ErrorCode {
+        shape: "UnsupportedOperatingSystem",
+        code: "UnsupportedOperatingSystem",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const UNSUPPORTED_OPERATION_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "UnsupportedOperationException",
+        code: "UnsupportedOperationException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const UNSUPPORTED_PARAMETER_TYPE: ErrorCode = ErrorCode {
+        shape: "UnsupportedParameterType",
+        code: "UnsupportedParameterType",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const UNSUPPORTED_PLATFORM_TYPE: ErrorCode = ErrorCode {
+        shape: "UnsupportedPlatformType",
+        code: "UnsupportedPlatformType",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const VALIDATION_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ValidationException",
+        code: "ValidationException",
+        status: 400,
+        sender_fault: true,
+    };
 }

@@ -38,34 +38,94 @@ pub mod op {
 /// The error shapes of the model.
 pub mod errors {
     use super::ErrorCode;
-    pub const EXPIRED_TOKEN_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ExpiredTokenException", code: "ExpiredTokenException", status: 400, sender_fault: true };
-    pub const EXPIRED_TRADE_IN_TOKEN_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ExpiredTradeInTokenException", code: "ExpiredTradeInTokenException", status: 400, sender_fault: true };
-    pub const IDP_COMMUNICATION_ERROR_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "IDPCommunicationErrorException", code: "IDPCommunicationError", status: 400, sender_fault: true };
-    pub const IDP_REJECTED_CLAIM_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "IDPRejectedClaimException", code: "IDPRejectedClaim", status: 403, sender_fault: true };
-    pub const INSUFFICIENT_SESSION_LIFETIME_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InsufficientSessionLifetimeException", code: "InsufficientSessionLifetime", status: 400, sender_fault: true };
-    pub const INVALID_AUTHORIZATION_MESSAGE_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InvalidAuthorizationMessageException", code: "InvalidAuthorizationMessageException", status: 400, sender_fault: true };
-    pub const INVALID_CONTEXT_ASSERTION_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InvalidContextAssertionException", code: "InvalidContextAssertion", status: 400, sender_fault: true };
-    pub const INVALID_IDENTITY_TOKEN_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InvalidIdentityTokenException", code: "InvalidIdentityToken", status: 400, sender_fault: true };
-    pub const INVALID_SUBJECT_CREDENTIALS_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "InvalidSubjectCredentialsException", code: "InvalidSubjectCredentials", status: 400, sender_fault: true };
-    pub const JWT_PAYLOAD_SIZE_EXCEEDED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "JWTPayloadSizeExceededException", code: "JWTPayloadSizeExceededException", status: 400, sender_fault: true };
-    pub const MALFORMED_POLICY_DOCUMENT_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "MalformedPolicyDocumentException", code: "MalformedPolicyDocument", status: 400, sender_fault: true };
-    pub const OUTBOUND_WEB_IDENTITY_FEDERATION_DISABLED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "OutboundWebIdentityFederationDisabledException", code: "OutboundWebIdentityFederationDisabledException", status: 403, sender_fault: true };
-    pub const PACKED_POLICY_TOO_LARGE_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "PackedPolicyTooLargeException", code: "PackedPolicyTooLarge", status: 400, sender_fault: true };
-    pub const REGION_DISABLED_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "RegionDisabledException", code: "RegionDisabledException", status: 403, sender_fault: true };
-    pub const SESSION_DURATION_ESCALATION_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "SessionDurationEscalationException", code: "SessionDurationEscalationException", status: 403, sender_fault: true };
+    pub const EXPIRED_TOKEN_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ExpiredTokenException",
+        code: "ExpiredTokenException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const EXPIRED_TRADE_IN_TOKEN_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ExpiredTradeInTokenException",
+        code: "ExpiredTradeInTokenException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const IDP_COMMUNICATION_ERROR_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "IDPCommunicationErrorException",
+        code: "IDPCommunicationError",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const IDP_REJECTED_CLAIM_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "IDPRejectedClaimException",
+        code: "IDPRejectedClaim",
+        status: 403,
+        sender_fault: true,
+    };
+    pub const INSUFFICIENT_SESSION_LIFETIME_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InsufficientSessionLifetimeException",
+        code: "InsufficientSessionLifetime",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_AUTHORIZATION_MESSAGE_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InvalidAuthorizationMessageException",
+        code: "InvalidAuthorizationMessageException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_CONTEXT_ASSERTION_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InvalidContextAssertionException",
+        code: "InvalidContextAssertion",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_IDENTITY_TOKEN_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InvalidIdentityTokenException",
+        code: "InvalidIdentityToken",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_SUBJECT_CREDENTIALS_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "InvalidSubjectCredentialsException",
+        code: "InvalidSubjectCredentials",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const JWT_PAYLOAD_SIZE_EXCEEDED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "JWTPayloadSizeExceededException",
+        code: "JWTPayloadSizeExceededException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const MALFORMED_POLICY_DOCUMENT_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "MalformedPolicyDocumentException",
+        code: "MalformedPolicyDocument",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const OUTBOUND_WEB_IDENTITY_FEDERATION_DISABLED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "OutboundWebIdentityFederationDisabledException",
+        code: "OutboundWebIdentityFederationDisabledException",
+        status: 403,
+        sender_fault: true,
+    };
+    pub const PACKED_POLICY_TOO_LARGE_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "PackedPolicyTooLargeException",
+        code: "PackedPolicyTooLarge",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const REGION_DISABLED_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "RegionDisabledException",
+        code: "RegionDisabledException",
+        status: 403,
+        sender_fault: true,
+    };
+    pub const SESSION_DURATION_ESCALATION_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "SessionDurationEscalationException",
+        code: "SessionDurationEscalationException",
+        status: 403,
+        sender_fault: true,
+    };
 }

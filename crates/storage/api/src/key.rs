@@ -67,7 +67,7 @@ mod tests {
 
     #[test]
     fn escape_keeps_order() {
-        let mut v = vec![vec![0u8, 5], vec![1, 0], vec![0, 0], vec![2]];
+        let mut v = [vec![0u8, 5], vec![1, 0], vec![0, 0], vec![2]];
         let mut e: Vec<_> = v.iter().map(|x| escape(x)).collect();
         v.sort();
         e.sort();

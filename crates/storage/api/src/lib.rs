@@ -42,8 +42,15 @@ pub type Entry = (Vec<u8>, Vec<u8>);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WriteOp {
-    Put { tree: String, key: Vec<u8>, value: Vec<u8> },
-    Delete { tree: String, key: Vec<u8> },
+    Put {
+        tree: String,
+        key: Vec<u8>,
+        value: Vec<u8>,
+    },
+    Delete {
+        tree: String,
+        key: Vec<u8>,
+    },
 }
 
 impl WriteOp {
@@ -65,7 +72,11 @@ pub enum Condition {
     /// The key must be absent.
     Absent { tree: String, key: Vec<u8> },
     /// The key must be present with exactly this value.
-    Equals { tree: String, key: Vec<u8>, value: Vec<u8> },
+    Equals {
+        tree: String,
+        key: Vec<u8>,
+        value: Vec<u8>,
+    },
     /// The key must be present (any value).
     Exists { tree: String, key: Vec<u8> },
 }
@@ -81,17 +92,32 @@ impl WriteBatch {
     pub fn new() -> Self {
         Self::default()
     }
-    pub fn put(&mut self, tree: &str, key: impl Into<Vec<u8>>, value: impl Into<Vec<u8>>) -> &mut Self {
-        self.ops.push(WriteOp::Put { tree: tree.into(), key: key.into(), value: value.into() });
+    pub fn put(
+        &mut self,
+        tree: &str,
+        key: impl Into<Vec<u8>>,
+        value: impl Into<Vec<u8>>,
+    ) -> &mut Self {
+        self.ops.push(WriteOp::Put {
+            tree: tree.into(),
+            key: key.into(),
+            value: value.into(),
+        });
         self
     }
     pub fn delete(&mut self, tree: &str, key: impl Into<Vec<u8>>) -> &mut Self {
-        self.ops.push(WriteOp::Delete { tree: tree.into(), key: key.into() });
+        self.ops.push(WriteOp::Delete {
+            tree: tree.into(),
+            key: key.into(),
+        });
         self
     }
     /// Requires the key to be absent at commit.
     pub fn require_absent(&mut self, tree: &str, key: impl Into<Vec<u8>>) -> &mut Self {
-        self.conditions.push(Condition::Absent { tree: tree.into(), key: key.into() });
+        self.conditions.push(Condition::Absent {
+            tree: tree.into(),
+            key: key.into(),
+        });
         self
     }
     /// Requires the key to hold `value` at commit.
@@ -101,17 +127,29 @@ impl WriteBatch {
         key: impl Into<Vec<u8>>,
         value: impl Into<Vec<u8>>,
     ) -> &mut Self {
-        self.conditions.push(Condition::Equals { tree: tree.into(), key: key.into(), value: value.into() });
+        self.conditions.push(Condition::Equals {
+            tree: tree.into(),
+            key: key.into(),
+            value: value.into(),
+        });
         self
     }
     /// Requires the key to be present at commit.
     pub fn require_exists(&mut self, tree: &str, key: impl Into<Vec<u8>>) -> &mut Self {
-        self.conditions.push(Condition::Exists { tree: tree.into(), key: key.into() });
+        self.conditions.push(Condition::Exists {
+            tree: tree.into(),
+            key: key.into(),
+        });
         self
     }
     /// Requires the key to hold `expected` (Some) or be absent (None): the usual
     /// compare-and-set after a read.
-    pub fn require(&mut self, tree: &str, key: impl Into<Vec<u8>>, expected: Option<Vec<u8>>) -> &mut Self {
+    pub fn require(
+        &mut self,
+        tree: &str,
+        key: impl Into<Vec<u8>>,
+        expected: Option<Vec<u8>>,
+    ) -> &mut Self {
         match expected {
             Some(v) => self.require_equals(tree, key, v),
             None => self.require_absent(tree, key),
@@ -138,7 +176,10 @@ pub struct Range {
 
 impl Range {
     pub fn all() -> Self {
-        Self { start: Bound::Unbounded, end: Bound::Unbounded }
+        Self {
+            start: Bound::Unbounded,
+            end: Bound::Unbounded,
+        }
     }
 
     /// Every key that starts with `prefix`.
@@ -147,12 +188,30 @@ impl Range {
             Some(s) => Bound::Excluded(s),
             None => Bound::Unbounded,
         };
-        Self { start: Bound::Included(prefix.to_vec()), end }
+        Self {
+            start: Bound::Included(prefix.to_vec()),
+            end,
+        }
     }
 
     /// `[start, end)`.
     pub fn between(start: &[u8], end: &[u8]) -> Self {
-        Self { start: Bound::Included(start.to_vec()), end: Bound::Excluded(end.to_vec()) }
+        Self {
+            start: Bound::Included(start.to_vec()),
+            end: Bound::Excluded(end.to_vec()),
+        }
+    }
+
+    /// True when the bounds are inverted (start after end, or equal bounds that are not both
+    /// inclusive), so the range is empty. Backends check this first: `BTreeMap::range` panics
+    /// on such ranges.
+    pub fn is_empty(&self) -> bool {
+        match (&self.start, &self.end) {
+            (Bound::Unbounded, _) | (_, Bound::Unbounded) => false,
+            (Bound::Included(s), Bound::Included(e)) => s > e,
+            (Bound::Included(s) | Bound::Excluded(s), Bound::Excluded(e))
+            | (Bound::Excluded(s), Bound::Included(e)) => s >= e,
+        }
     }
 
     pub fn contains(&self, k: &[u8]) -> bool {
@@ -199,4 +258,23 @@ pub trait Store: Send + Sync + 'static {
 
     /// A short name for health output (`redb`, `memory`).
     fn backend(&self) -> &'static str;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inverted_ranges_are_empty() {
+        let r = |s, e| Range { start: s, end: e };
+        let v = |x: &[u8]| x.to_vec();
+        assert!(r(Bound::Included(v(b"b")), Bound::Included(v(b"a"))).is_empty());
+        assert!(r(Bound::Included(v(b"a")), Bound::Excluded(v(b"a"))).is_empty());
+        assert!(r(Bound::Excluded(v(b"a")), Bound::Included(v(b"a"))).is_empty());
+        assert!(!r(Bound::Included(v(b"a")), Bound::Included(v(b"a"))).is_empty());
+        assert!(!r(Bound::Unbounded, Bound::Excluded(v(b""))).is_empty());
+        assert!(!Range::prefix(&[0xFF]).is_empty());
+        assert!(Range::prefix(&[0xFF]).contains(&[0xFF, 0xFF]));
+        assert!(!Range::prefix(b"ab").contains(b"ac"));
+    }
 }

@@ -20,7 +20,6 @@
 pub mod bindings;
 pub mod quirks;
 pub mod route;
-pub mod ts;
 
 pub use route::{rewrite_s3_virtual_host, s3_virtual_host_path};
 
@@ -47,4 +46,4 @@ pub fn operation<'m>(model: &'m Model, req: &HttpRequest) -> Result<&'m Operatio
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

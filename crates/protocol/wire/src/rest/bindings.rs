@@ -2,8 +2,9 @@
 //! string, headers, header-prefix maps and the status code, read into canonical form and
 //! written back out.
 
-use super::{quirks, route, ts};
+use super::{quirks, route};
 use crate::HttpRequest;
+use crate::timestamp::{self, TimestampFormat};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use lamina_core::AwsError;
@@ -228,7 +229,9 @@ pub fn scalar(
             "false" => Value::Bool(false),
             _ => return Err(bad("boolean")),
         },
-        ShapeType::Timestamp => ts::to_value(ts::parse_any(text).ok_or_else(|| bad("timestamp"))?),
+        ShapeType::Timestamp => {
+            timestamp::epoch_value(timestamp::parse_any(text).ok_or_else(|| bad("timestamp"))?)
+        }
         ShapeType::String if member.json_value == Some(true) && place == Place::Header => {
             let bytes = B64.decode(text.trim()).map_err(|_| bad("base64 JSON"))?;
             serde_json::from_slice(&bytes).map_err(|_| bad("JSON"))?
@@ -247,16 +250,14 @@ pub fn scalar_text(
     match (target.kind, value) {
         (ShapeType::Timestamp, Value::Number(n)) => {
             let default = if place == Place::Header {
-                "rfc822"
+                TimestampFormat::Rfc822
             } else {
-                "iso8601"
+                TimestampFormat::Iso8601
             };
-            let format = member
-                .timestamp_format
-                .as_deref()
-                .or(target.timestamp_format.as_deref())
-                .unwrap_or(default);
-            ts::format(n.as_f64()?, format)
+            Some(timestamp::format(
+                n.as_f64()?,
+                TimestampFormat::resolve(Some(member), target, default),
+            ))
         }
         (ShapeType::String, v) if member.json_value == Some(true) => {
             Some(B64.encode(serde_json::to_string(v).ok()?))

@@ -119,7 +119,7 @@ impl RedbStore {
 }
 
 impl Open {
-    /// Lets the writer drain the queue and stop (blocks for at most one group commit), then
+    /// Lets the writer drain the queue and stop (blocks until the queued batches are committed), then
     /// closes the file unless reads still in flight hold it (it closes when the last ends).
     fn shut(self) -> Result<()> {
         drop(self.queue);

@@ -119,8 +119,9 @@ impl RedbStore {
 }
 
 impl Open {
-    /// Lets the writer drain the queue and stop (blocks until the queued batches are committed), then
-    /// closes the file unless reads still in flight hold it (it closes when the last ends).
+    /// Lets the writer drain the queue and stop (blocks until the queued batches are
+    /// committed), then closes the file unless reads still in flight hold it (it closes when
+    /// the last one ends).
     fn shut(self) -> Result<()> {
         drop(self.queue);
         if self.writer.join().is_err() {

@@ -141,13 +141,10 @@ fn decide_tier(
         }
         Some("Standard") => "Standard",
         Some("Advanced") => "Advanced",
-        Some("Intelligent-Tiering") => {
-            if was_advanced || value_len > STANDARD_MAX || has_policies {
-                "Advanced"
-            } else {
-                "Standard"
-            }
+        Some("Intelligent-Tiering") if was_advanced || value_len > STANDARD_MAX || has_policies => {
+            "Advanced"
         }
+        Some("Intelligent-Tiering") => "Standard",
         Some(other) => {
             return Err(SsmError::Validation(format!(
                 "1 validation error detected: Value '{other}' at 'tier' failed to satisfy constraint: Member must satisfy enum value set: [Advanced, Intelligent-Tiering, Standard]"

@@ -91,6 +91,12 @@ class Generator:
         pattern = shape.metadata.get("pattern")
         lo = shape.metadata.get("min", 0) or 0
         hi = shape.metadata.get("max")
+        if not pattern and self.rng.random() < 0.2:
+            # Characters the wire formats must escape, and non-ASCII ones.
+            special = "a&<b>\"c'\r\n\té ✓ %+= "
+            n = self._length(shape, len(special))
+            if n >= lo and (hi is None or n <= hi):
+                return (special * (n // len(special) + 1))[:n], True
         candidates = list(self._string_candidates(shape))
         regex = _compile(pattern) if pattern else None
         for c in candidates:

@@ -52,6 +52,28 @@ pub mod common {
         ErrorCode { shape: "UnrecognizedClientException", code: "UnrecognizedClientException", status: 403, sender_fault: true };
     pub const REQUEST_EXPIRED: ErrorCode =
         ErrorCode { shape: "RequestExpired", code: "RequestExpired", status: 400, sender_fault: true };
+    /// Query-protocol services (STS, IAM, SNS) for an unknown access key.
+    pub const INVALID_CLIENT_TOKEN_ID: ErrorCode =
+        ErrorCode { shape: "InvalidClientTokenId", code: "InvalidClientTokenId", status: 403, sender_fault: true };
+    /// S3 for an unknown access key.
+    pub const INVALID_ACCESS_KEY_ID: ErrorCode =
+        ErrorCode { shape: "InvalidAccessKeyId", code: "InvalidAccessKeyId", status: 403, sender_fault: true };
+    /// S3 for a malformed SigV4 `Authorization` header.
+    pub const AUTHORIZATION_HEADER_MALFORMED: ErrorCode =
+        ErrorCode { shape: "AuthorizationHeaderMalformed", code: "AuthorizationHeaderMalformed", status: 400, sender_fault: true };
+    /// S3 for malformed presigned-URL parameters.
+    pub const AUTHORIZATION_QUERY_PARAMETERS_ERROR: ErrorCode =
+        ErrorCode { shape: "AuthorizationQueryParametersError", code: "AuthorizationQueryParametersError", status: 400, sender_fault: true };
+    /// S3 when the request time is more than 15 minutes from the server's.
+    pub const REQUEST_TIME_TOO_SKEWED: ErrorCode =
+        ErrorCode { shape: "RequestTimeTooSkewed", code: "RequestTimeTooSkewed", status: 403, sender_fault: true };
+    /// S3 when the body does not hash to the signed `x-amz-content-sha256`.
+    pub const X_AMZ_CONTENT_SHA256_MISMATCH: ErrorCode =
+        ErrorCode { shape: "XAmzContentSHA256Mismatch", code: "XAmzContentSHA256Mismatch", status: 400, sender_fault: true };
+    /// The short `AccessDenied` (403) of S3 and the query/XML services, e.g. for an expired
+    /// presigned URL.
+    pub const ACCESS_DENIED_XML: ErrorCode =
+        ErrorCode { shape: "AccessDenied", code: "AccessDenied", status: 403, sender_fault: true };
     pub const ACCESS_DENIED: ErrorCode =
         ErrorCode { shape: "AccessDeniedException", code: "AccessDeniedException", status: 400, sender_fault: true };
     pub const THROTTLING: ErrorCode =
@@ -65,7 +87,8 @@ pub struct AwsError {
     pub code: ErrorCode,
     pub message: String,
     /// Extra members of the error shape (e.g. `CancellationReasons`), in canonical form.
-    pub fields: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Boxed so that `Result<_, AwsError>` stays small on the happy path.
+    pub fields: Option<Box<serde_json::Map<String, serde_json::Value>>>,
 }
 
 impl AwsError {

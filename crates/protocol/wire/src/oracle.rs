@@ -189,7 +189,7 @@ fn serialize_error(model: &'static Model, req: &Value) -> Result<Value, String> 
     let code = error_code(model, shape).ok_or_else(|| format!("{shape} is not an error shape"))?;
     let mut err = AwsError::new(code, e["message"].as_str().unwrap_or_default());
     if let Some(fields) = e["fields"].as_object() {
-        err.fields = Some(fields.clone());
+        err.fields = Some(Box::new(fields.clone()));
     }
     let protocol = protocol_override(model, req)?;
     let meta = ResponseMeta {

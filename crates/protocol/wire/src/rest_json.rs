@@ -197,7 +197,7 @@ pub fn serialize_error(model: &Model, err: &AwsError, meta: &ResponseMeta<'_>) -
     let mut fields: Map<String, Value> = err
         .fields
         .iter()
-        .flatten()
+        .flat_map(|m| m.iter())
         .filter(|(k, _)| !k.starts_with("__"))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();

@@ -34,9 +34,12 @@ pub async fn label(
                     });
                 }
                 let current = head.labels_of(version);
-                let mut added: Vec<&String> =
-                    valid.iter().filter(|l| !current.contains(l)).collect();
-                added.dedup();
+                let mut added: Vec<&String> = Vec::new();
+                for l in &valid {
+                    if !current.contains(l) && !added.contains(&l) {
+                        added.push(l);
+                    }
+                }
                 if current.len() + added.len() > MAX_LABELS_PER_VERSION {
                     return Err(SsmError::LabelLimit);
                 }

@@ -67,3 +67,97 @@ const SHADOWED: &[(&str, &str)] = &[
 pub fn shadowed(service: &str, op: &str) -> bool {
     SHADOWED.iter().any(|(s, o)| *s == service && *o == op)
 }
+
+/// The XML namespace a rest-xml service puts on every response's root element (S3's model
+/// does not declare it in its metadata).
+pub fn xml_namespace(service: &str) -> Option<&'static str> {
+    match service {
+        "s3" => Some("http://s3.amazonaws.com/doc/2006-03-01/"),
+        _ => None,
+    }
+}
+
+/// Root element names of S3 responses without a payload member: AWS's names, which the
+/// stripped model does not carry. Others default to the output shape's name.
+const XML_ROOTS: &[(&str, &str, &str)] = &[
+    ("s3", "ListBucketsOutput", "ListAllMyBucketsResult"),
+    (
+        "s3",
+        "ListDirectoryBucketsOutput",
+        "ListAllMyDirectoryBucketsResult",
+    ),
+    ("s3", "ListObjectsOutput", "ListBucketResult"),
+    ("s3", "ListObjectsV2Output", "ListBucketResult"),
+    ("s3", "ListObjectVersionsOutput", "ListVersionsResult"),
+    (
+        "s3",
+        "ListMultipartUploadsOutput",
+        "ListMultipartUploadsResult",
+    ),
+    ("s3", "ListPartsOutput", "ListPartsResult"),
+    (
+        "s3",
+        "CreateMultipartUploadOutput",
+        "InitiateMultipartUploadResult",
+    ),
+    (
+        "s3",
+        "CompleteMultipartUploadOutput",
+        "CompleteMultipartUploadResult",
+    ),
+    ("s3", "DeleteObjectsOutput", "DeleteResult"),
+    ("s3", "GetObjectTaggingOutput", "Tagging"),
+    ("s3", "GetBucketTaggingOutput", "Tagging"),
+    ("s3", "GetObjectAclOutput", "AccessControlPolicy"),
+    ("s3", "GetBucketAclOutput", "AccessControlPolicy"),
+    ("s3", "GetBucketVersioningOutput", "VersioningConfiguration"),
+    ("s3", "GetBucketCorsOutput", "CORSConfiguration"),
+    (
+        "s3",
+        "GetBucketLifecycleConfigurationOutput",
+        "LifecycleConfiguration",
+    ),
+    (
+        "s3",
+        "GetBucketNotificationConfigurationOutput",
+        "NotificationConfiguration",
+    ),
+    ("s3", "GetBucketWebsiteOutput", "WebsiteConfiguration"),
+    (
+        "s3",
+        "GetBucketAccelerateConfigurationOutput",
+        "AccelerateConfiguration",
+    ),
+    (
+        "s3",
+        "GetBucketRequestPaymentOutput",
+        "RequestPaymentConfiguration",
+    ),
+    ("s3", "GetBucketLoggingOutput", "BucketLoggingStatus"),
+    (
+        "s3",
+        "GetObjectAttributesOutput",
+        "GetObjectAttributesResponse",
+    ),
+];
+
+/// The root element of an XML output body without payload member.
+pub fn xml_root<'a>(service: &str, shape_name: &'a str, location_name: Option<&'a str>) -> &'a str {
+    if let Some(n) = location_name {
+        return n;
+    }
+    XML_ROOTS
+        .iter()
+        .find(|(s, shape, _)| *s == service && *shape == shape_name)
+        .map_or(shape_name, |(_, _, root)| root)
+}
+
+/// Outputs whose body is one element holding a member's text directly:
+/// `GetBucketLocation` answers `<LocationConstraint>eu-west-1</LocationConstraint>`, which
+/// SDKs read as the root's text.
+pub fn xml_text_root(service: &str, shape_name: &str) -> Option<&'static str> {
+    match (service, shape_name) {
+        ("s3", "GetBucketLocationOutput") => Some("LocationConstraint"),
+        _ => None,
+    }
+}

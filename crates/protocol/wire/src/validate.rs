@@ -149,7 +149,8 @@ fn check_structure(
         let member_value = obj.get(name).filter(|v| !v.is_null());
         match member_value {
             None => {
-                if shape.is_required(name) {
+                // A blob/string payload travels in `Input::payload`, not in the value.
+                if shape.is_required(name) && !(depth == 0 && is_raw_payload(model, shape, name)) {
                     out.push(Violation {
                         path: member_path,
                         value: None,
@@ -164,6 +165,20 @@ fn check_structure(
             }
         }
     }
+}
+
+/// Whether `name` is the top-level blob/string payload member of a rest input.
+fn is_raw_payload(model: &Model, shape: &Shape, name: &str) -> bool {
+    shape.payload.as_deref() == Some(name)
+        && shape
+            .member(name)
+            .and_then(|r| model.shape(&r.shape))
+            .is_some_and(|s| {
+                matches!(
+                    s.kind,
+                    lamina_model::ShapeType::Blob | lamina_model::ShapeType::String
+                )
+            })
 }
 
 fn check_value(

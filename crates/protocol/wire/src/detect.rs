@@ -60,13 +60,12 @@ pub fn detect(req: &HttpRequest, scope_service: Option<&str>) -> Detected {
     if let Some(s) = by_path(services(), &req.path) {
         return Detected::Service(s);
     }
-    if let Some(version) = query_version(req) {
-        if let Some(s) = services()
+    if let Some(version) = query_version(req)
+        && let Some(s) = services()
             .iter()
             .find(|s| s.protocol == "query" && s.api_version == version)
-        {
-            return Detected::Service(s);
-        }
+    {
+        return Detected::Service(s);
     }
     Detected::Unaddressed
 }
@@ -111,10 +110,8 @@ fn query_version(req: &HttpRequest) -> Option<String> {
             .find(|(k, _)| k == "Version")
             .map(|(_, v)| v.into_owned())
     };
-    if form {
-        if let Some(v) = from(&req.body) {
-            return Some(v);
-        }
+    if form && let Some(v) = from(&req.body) {
+        return Some(v);
     }
     from(req.query.as_bytes())
 }
@@ -157,7 +154,15 @@ mod tests {
     /// `METHOD uri [+header] [scope] ⇒ service`
     #[test]
     fn routing_table() {
-        let cases: &[(&str, &str, &[(&str, &str)], &str, Option<&str>, &str)] = &[
+        type Case<'a> = (
+            &'a str,
+            &'a str,
+            &'a [(&'a str, &'a str)],
+            &'a str,
+            Option<&'a str>,
+            &'a str,
+        );
+        let cases: &[Case] = &[
             (
                 "POST",
                 "/",

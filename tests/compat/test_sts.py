@@ -11,11 +11,12 @@ import re
 import shutil
 import subprocess
 
+import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import CREDS, aws_env, make_client
+from conftest import CREDS, REGION, aws_env, make_client
 
 ROLE_ARN = "arn:aws:iam::123456789012:role/compat/deployer"
 ASSUMED_ARN = "arn:aws:sts::123456789012:assumed-role/deployer/compat-session"
@@ -129,7 +130,10 @@ def test_duration_above_range_is_a_validation_error(sts):
 def test_duration_below_range_is_a_validation_error(endpoint):
     # botocore refuses values below the model minimum before sending; switch that off to see
     # what the service says.
-    sts = make_client("sts", endpoint, config=Config(parameter_validation=False, retries={"max_attempts": 1}))
+    sts = boto3.client("sts", endpoint_url=endpoint, region_name=REGION,
+                       aws_access_key_id=CREDS["AWS_ACCESS_KEY_ID"],
+                       aws_secret_access_key=CREDS["AWS_SECRET_ACCESS_KEY"],
+                       config=Config(parameter_validation=False, retries={"max_attempts": 1}))
     with pytest.raises(ClientError) as e:
         assume(sts, DurationSeconds=899)
     err = e.value.response["Error"]

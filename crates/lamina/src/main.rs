@@ -1,1 +1,210 @@
-fn main() {}
+//! The `lamina` binary: CLI, configuration and the composition root — the only place that
+//! picks storage backends and wires services into the gateway.
+
+mod config;
+
+use anyhow::Context;
+use config::{ServeConfig, USAGE};
+use lamina_core::BoxFuture;
+use lamina_gateway::{AuthMode, CredentialResolver, Gateway, GatewayConfig, ResolvedCredentials};
+use lamina_storage::Store;
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("serve") => {
+            let cfg = match ServeConfig::parse(&args[1..], |k| std::env::var(k).ok()) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("lamina: {e}\n\n{USAGE}");
+                    std::process::exit(2);
+                }
+            };
+            serve(cfg)
+        }
+        Some("codec") => {
+            let stdin = std::io::stdin();
+            let stdout = std::io::stdout();
+            lamina_wire::oracle::run(stdin.lock(), stdout.lock())?;
+            Ok(())
+        }
+        Some("--version" | "-V" | "version") => {
+            println!("lamina {}", env!("CARGO_PKG_VERSION"));
+            Ok(())
+        }
+        Some("--help" | "-h" | "help") => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        _ => {
+            eprint!("{USAGE}");
+            std::process::exit(2);
+        }
+    }
+}
+
+fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&cfg.log).context("--log filter")?)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false)
+        .compact()
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(run(cfg))
+}
+
+async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
+    let (store, master_key): (Arc<dyn Store>, [u8; 32]) = if cfg.in_memory {
+        (
+            lamina_storage_memory::MemoryStore::new(),
+            lamina_core::random_bytes(),
+        )
+    } else {
+        std::fs::create_dir_all(&cfg.data_dir)
+            .with_context(|| format!("creating data dir {}", cfg.data_dir.display()))?;
+        let store = lamina_storage_redb::RedbStore::open(&cfg.data_dir)
+            .with_context(|| format!("opening the store in {}", cfg.data_dir.display()))?;
+        (store, master_key(&cfg.data_dir)?)
+    };
+
+    let gw_config = GatewayConfig {
+        region: cfg.region.clone(),
+        account_id: cfg.account_id.clone(),
+        auth: if cfg.auth == "verify" {
+            AuthMode::Verify
+        } else {
+            AuthMode::Accept
+        },
+        ..GatewayConfig::default()
+    };
+    let resolver = Resolver {
+        store: store.clone(),
+        root_access_key_id: cfg.root_access_key_id.clone(),
+        root_secret_access_key: cfg.root_secret_access_key.clone(),
+        account_id: cfg.account_id.clone(),
+    };
+    let gateway = Gateway::new(gw_config, store.backend())
+        .with_credentials(Arc::new(resolver))
+        .with_service(Arc::new(lamina_ssm::SsmService::new(
+            store.clone(),
+            master_key,
+        )))
+        .with_service(Arc::new(lamina_sts::StsService::new(store.clone())));
+
+    let shutdown = shutdown_signal()?;
+    let listener = tokio::net::TcpListener::bind((cfg.bind.as_str(), cfg.port))
+        .await
+        .with_context(|| format!("binding {}:{}", cfg.bind, cfg.port))?;
+    let addr = listener.local_addr()?;
+    {
+        // The ready line: tools wait for it and read the endpoint from it.
+        let mut out = std::io::stdout().lock();
+        writeln!(
+            out,
+            "Lamina {} ready on http://{addr}",
+            env!("CARGO_PKG_VERSION")
+        )?;
+        out.flush()?;
+    }
+    tracing::info!(%addr, storage = store.backend(), "listening");
+
+    lamina_gateway::serve(listener, Arc::new(gateway), shutdown).await;
+    store.close().await.context("closing the store")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Secrets for `--auth verify`: the configured root key, and temporary credentials issued by
+/// STS (from the store, rejected once expired).
+struct Resolver {
+    store: Arc<dyn Store>,
+    root_access_key_id: String,
+    root_secret_access_key: String,
+    account_id: String,
+}
+
+impl CredentialResolver for Resolver {
+    fn resolve<'a>(&'a self, access_key_id: &'a str) -> BoxFuture<'a, Option<ResolvedCredentials>> {
+        Box::pin(async move {
+            if access_key_id == self.root_access_key_id {
+                return Some(ResolvedCredentials {
+                    secret_access_key: self.root_secret_access_key.clone(),
+                    account_id: self.account_id.clone(),
+                });
+            }
+            let creds =
+                match lamina_sts::Credentials::lookup(self.store.as_ref(), access_key_id).await {
+                    Ok(c) => c?,
+                    Err(e) => {
+                        tracing::error!(error = %e, "credential lookup failed");
+                        return None;
+                    }
+                };
+            if creds.is_expired(lamina_core::now_epoch_millis() as i64 / 1000) {
+                return None;
+            }
+            Some(ResolvedCredentials {
+                secret_access_key: creds.secret_access_key,
+                account_id: creds.account,
+            })
+        })
+    }
+}
+
+/// Installs the Ctrl-C and SIGTERM handlers now (so a signal that arrives right after the
+/// ready line is not lost) and returns a future that completes on either.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+        let mut int = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
+        Ok(async move {
+            tokio::select! {
+                _ = term.recv() => {},
+                _ = int.recv() => {},
+            }
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+    }
+}
+
+/// The 32-byte key that encrypts SecureString parameters at rest, kept in
+/// `<data-dir>/master.key` (created once, mode 0600).
+fn master_key(dir: &Path) -> anyhow::Result<[u8; 32]> {
+    let path = dir.join("master.key");
+    match std::fs::read(&path) {
+        Ok(bytes) => bytes
+            .as_slice()
+            .try_into()
+            .map_err(|_| anyhow::anyhow!("{} is not a 32-byte key", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key: [u8; 32] = lamina_core::random_bytes();
+            let tmp = dir.join("master.key.tmp");
+            {
+                let mut opts = std::fs::OpenOptions::new();
+                opts.write(true).create(true).truncate(true);
+                #[cfg(unix)]
+                std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+                let mut f = opts.open(&tmp)?;
+                f.write_all(&key)?;
+                f.sync_all()?;
+            }
+            std::fs::rename(&tmp, &path)?;
+            Ok(key)
+        }
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+}

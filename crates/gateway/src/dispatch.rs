@@ -1,0 +1,321 @@
+use bytes::Bytes;
+use lamina_core::{AwsError, BoxFuture, RequestContext, Service, common, new_request_id};
+use lamina_wire::detect::{Detected, detect};
+use lamina_wire::{HttpRequest, HttpResponse, Protocol, ResponseMeta, sigv4};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+/// How requests are authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AuthMode {
+    /// Any access key is accepted and recorded as the caller (what local emulators do).
+    #[default]
+    Accept,
+    /// SigV4 signatures are verified against known credentials.
+    Verify,
+}
+
+#[derive(Debug, Clone)]
+pub struct GatewayConfig {
+    pub region: String,
+    pub account_id: String,
+    pub auth: AuthMode,
+    /// Requests with larger bodies get 413.
+    pub max_body_bytes: usize,
+    /// The host name virtual-hosted S3 requests are under (`<bucket>.s3.<base_host>`,
+    /// `<bucket>.<base_host>`).
+    pub base_host: String,
+}
+
+impl Default for GatewayConfig {
+    fn default() -> Self {
+        Self {
+            region: "us-east-1".into(),
+            account_id: "000000000000".into(),
+            auth: AuthMode::Accept,
+            max_body_bytes: 64 * 1024 * 1024,
+            base_host: "localhost".into(),
+        }
+    }
+}
+
+/// Credentials known for an access key id.
+#[derive(Debug, Clone)]
+pub struct ResolvedCredentials {
+    pub secret_access_key: String,
+    pub account_id: String,
+}
+
+/// Looks up the secret of an access key (root keys from configuration, temporary
+/// credentials issued by STS from the store).
+pub trait CredentialResolver: Send + Sync + 'static {
+    fn resolve<'a>(&'a self, access_key_id: &'a str) -> BoxFuture<'a, Option<ResolvedCredentials>>;
+}
+
+/// Routes requests to services.
+pub struct Gateway {
+    config: GatewayConfig,
+    services: BTreeMap<&'static str, Arc<dyn Service>>,
+    credentials: Option<Arc<dyn CredentialResolver>>,
+    backend: &'static str,
+}
+
+impl Gateway {
+    pub fn new(config: GatewayConfig, backend: &'static str) -> Self {
+        Self {
+            config,
+            services: BTreeMap::new(),
+            credentials: None,
+            backend,
+        }
+    }
+
+    pub fn with_service(mut self, service: Arc<dyn Service>) -> Self {
+        self.services.insert(service.name(), service);
+        self
+    }
+
+    pub fn with_credentials(mut self, resolver: Arc<dyn CredentialResolver>) -> Self {
+        self.credentials = Some(resolver);
+        self
+    }
+
+    pub fn config(&self) -> &GatewayConfig {
+        &self.config
+    }
+
+    pub(crate) fn services(&self) -> &BTreeMap<&'static str, Arc<dyn Service>> {
+        &self.services
+    }
+
+    pub(crate) fn backend(&self) -> &'static str {
+        self.backend
+    }
+
+    /// Handles one request and returns the response; never fails.
+    pub async fn handle(&self, req: HttpRequest, endpoint: String) -> HttpResponse {
+        let started = Instant::now();
+        let request_id = new_request_id();
+        if req.path.starts_with("/_lamina/") || req.path == "/_lamina" {
+            let resp = crate::admin::handle(self, &req, &request_id);
+            log_request(&request_id, "lamina", &req.path, resp.status, started, None);
+            return resp;
+        }
+        let mut trail = Trail {
+            service: "-",
+            operation: String::from("-"),
+        };
+        let resp = self.dispatch(req, endpoint, &request_id, &mut trail).await;
+        let (resp, cause) = resp;
+        log_request(
+            &request_id,
+            trail.service,
+            &trail.operation,
+            resp.status,
+            started,
+            cause.as_deref(),
+        );
+        resp
+    }
+
+    async fn dispatch(
+        &self,
+        mut req: HttpRequest,
+        endpoint: String,
+        request_id: &str,
+        trail: &mut Trail,
+    ) -> (HttpResponse, Option<String>) {
+        let meta = ResponseMeta { request_id };
+        let scope = sigv4::credential_scope(&req);
+        let info = match detect(&req, scope.as_ref().map(|s| s.service.as_str())) {
+            Detected::Service(info) => info,
+            Detected::Unknown(what) => {
+                let msg = format!("Lamina does not serve this service ({what})");
+                return (unknown_service(&req, &msg, request_id), None);
+            }
+            Detected::Unaddressed => {
+                let msg = format!(
+                    "Lamina could not tell which AWS service {} {} is for: sign the request with SigV4 or use a service's endpoint path",
+                    req.method, req.path
+                );
+                return (unknown_service(&req, &msg, request_id), None);
+            }
+        };
+        trail.service = info.name;
+        if info.name == "s3" {
+            // S3's transport quirk: the bucket may be in the host name.
+            lamina_wire::rest::rewrite_s3_virtual_host(&mut req, &self.config.base_host);
+        }
+        // Only embedded models are ever detected, so the model exists.
+        let Some(model) = lamina_model::get(info.name) else {
+            return (unknown_service(&req, "model missing", request_id), None);
+        };
+        let protocol = Protocol::of_request(model, &req);
+        let fail = |err: AwsError| {
+            let cause = err.cause().map(str::to_string);
+            (
+                lamina_wire::serialize_error(model, protocol, &err, &meta),
+                cause,
+            )
+        };
+
+        let access_key_id = scope
+            .as_ref()
+            .map(|s| s.access_key_id.clone())
+            .unwrap_or_default();
+        let mut account_id = self.config.account_id.clone();
+        if self.config.auth == AuthMode::Verify {
+            match self.verify(&req).await {
+                Ok(account) => account_id = account,
+                Err(e) => return fail(e),
+            }
+        }
+
+        let op = match lamina_wire::operation(model, protocol, &req) {
+            Ok(op) => op,
+            Err(e) => return fail(e),
+        };
+        trail.operation = op.name.clone();
+        let input = match lamina_wire::parse(model, protocol, op, &req) {
+            Ok(i) => i,
+            Err(e) => return fail(e),
+        };
+        let violations = lamina_wire::validate::violations(model, op, &input.value);
+        if let Some(e) = lamina_wire::validate::error(protocol, &violations) {
+            return fail(e);
+        }
+        let Some(service) = self.services.get(info.name) else {
+            return fail(AwsError::new(
+                common::NOT_IMPLEMENTED,
+                format!("Lamina does not implement the {} service yet", info.name),
+            ));
+        };
+        if !service.implemented().contains(&op.name.as_str()) {
+            return fail(AwsError::new(
+                common::NOT_IMPLEMENTED,
+                format!("Lamina does not implement {}:{} yet", info.name, op.name),
+            ));
+        }
+        let region = scope
+            .as_ref()
+            .map(|s| s.region.clone())
+            .filter(|r| !r.is_empty())
+            .unwrap_or_else(|| self.config.region.clone());
+        let ctx = RequestContext {
+            request_id: request_id.to_string(),
+            account_id,
+            region,
+            access_key_id,
+            endpoint,
+        };
+        match service.call(&ctx, &op.name, input).await {
+            Ok(out) => (
+                lamina_wire::serialize(model, protocol, op, out, &meta),
+                None,
+            ),
+            Err(e) => fail(e),
+        }
+    }
+
+    /// Verifies the request's signature; returns the caller's account.
+    async fn verify(&self, req: &HttpRequest) -> Result<String, AwsError> {
+        let Some(scope) = sigv4::credential_scope(req) else {
+            return Err(AwsError::new(
+                common::MISSING_AUTHENTICATION_TOKEN,
+                "Missing Authentication Token",
+            ));
+        };
+        let resolved = match &self.credentials {
+            Some(r) => r.resolve(&scope.access_key_id).await,
+            None => None,
+        };
+        let Some(creds) = resolved else {
+            return Err(AwsError::new(
+                common::UNRECOGNIZED_CLIENT,
+                "The security token included in the request is invalid.",
+            ));
+        };
+        let secret = creds.secret_access_key.clone();
+        sigv4::verify(req, |_| Some(secret.clone()), SystemTime::now())?;
+        Ok(creds.account_id)
+    }
+}
+
+struct Trail {
+    service: &'static str,
+    operation: String,
+}
+
+fn log_request(
+    id: &str,
+    service: &str,
+    operation: &str,
+    status: u16,
+    started: Instant,
+    cause: Option<&str>,
+) {
+    let micros = started.elapsed().as_micros() as u64;
+    match cause {
+        Some(cause) => {
+            tracing::error!(
+                request_id = id,
+                service,
+                operation,
+                status,
+                micros,
+                cause,
+                "request failed"
+            )
+        }
+        None => tracing::info!(
+            request_id = id,
+            service,
+            operation,
+            status,
+            micros,
+            "request"
+        ),
+    }
+}
+
+/// The answer for a request no embedded model covers: JSON, or the query protocol's XML
+/// when the request was a form post.
+fn unknown_service(req: &HttpRequest, message: &str, request_id: &str) -> HttpResponse {
+    let form = req
+        .header("content-type")
+        .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
+    let code = "UnknownServiceException";
+    if form {
+        let body = format!(
+            "<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>",
+            xml_escape(message)
+        );
+        HttpResponse {
+            status: 400,
+            headers: vec![
+                ("content-type".into(), "text/xml".into()),
+                ("x-amzn-RequestId".into(), request_id.into()),
+            ],
+            body: Bytes::from(body),
+        }
+    } else {
+        let body = serde_json::json!({ "__type": code, "message": message });
+        HttpResponse {
+            status: 400,
+            headers: vec![
+                ("content-type".into(), "application/json".into()),
+                ("x-amzn-RequestId".into(), request_id.into()),
+                ("x-amzn-ErrorType".into(), code.into()),
+            ],
+            body: Bytes::from(body.to_string()),
+        }
+    }
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}

@@ -1,0 +1,150 @@
+//! `lamina serve` options: each flag also reads an environment variable; flags win.
+
+use std::path::PathBuf;
+
+pub const USAGE: &str = "\
+Lamina — a serverless cloud in one binary, behind the AWS wire protocols
+
+USAGE:
+    lamina serve [OPTIONS]     run the server
+    lamina codec               read codec requests as JSON lines on stdin (test oracle)
+    lamina --version
+
+OPTIONS (each also settable by the environment variable shown):
+    --bind <ADDR>          address to listen on            LAMINA_BIND        [127.0.0.1]
+    --port <PORT>          port (0 picks a free one)       LAMINA_PORT        [4566]
+    --data-dir <DIR>       where state is kept             LAMINA_DATA_DIR    [./.lamina]
+    --in-memory            keep state in memory only       LAMINA_IN_MEMORY=1
+    --region <REGION>      default region                  LAMINA_REGION      [us-east-1]
+    --account-id <ID>      account id of the default user  LAMINA_ACCOUNT_ID  [000000000000]
+    --auth <MODE>          accept (any key) | verify (SigV4) LAMINA_AUTH      [accept]
+    --log <FILTER>         log filter (tracing syntax)     LAMINA_LOG         [info]
+
+With --auth verify, the root credentials are LAMINA_ACCESS_KEY_ID / LAMINA_SECRET_ACCESS_KEY
+(default test / test); credentials issued by STS AssumeRole are accepted until they expire.
+";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServeConfig {
+    pub bind: String,
+    pub port: u16,
+    pub data_dir: PathBuf,
+    pub in_memory: bool,
+    pub region: String,
+    pub account_id: String,
+    pub auth: String,
+    pub log: String,
+    pub root_access_key_id: String,
+    pub root_secret_access_key: String,
+}
+
+impl ServeConfig {
+    /// Reads flags over environment over defaults. `env` is injected for tests.
+    pub fn parse(args: &[String], env: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let mut c = ServeConfig {
+            bind: env("LAMINA_BIND").unwrap_or_else(|| "127.0.0.1".into()),
+            port: match env("LAMINA_PORT") {
+                Some(p) => p
+                    .parse()
+                    .map_err(|_| format!("LAMINA_PORT: not a port: {p}"))?,
+                None => 4566,
+            },
+            data_dir: env("LAMINA_DATA_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| ".lamina".into()),
+            in_memory: env("LAMINA_IN_MEMORY")
+                .is_some_and(|v| matches!(v.as_str(), "1" | "true" | "yes")),
+            region: env("LAMINA_REGION").unwrap_or_else(|| "us-east-1".into()),
+            account_id: env("LAMINA_ACCOUNT_ID").unwrap_or_else(|| "000000000000".into()),
+            auth: env("LAMINA_AUTH").unwrap_or_else(|| "accept".into()),
+            log: env("LAMINA_LOG").unwrap_or_else(|| "info".into()),
+            root_access_key_id: env("LAMINA_ACCESS_KEY_ID").unwrap_or_else(|| "test".into()),
+            root_secret_access_key: env("LAMINA_SECRET_ACCESS_KEY")
+                .unwrap_or_else(|| "test".into()),
+        };
+        let mut it = args.iter();
+        while let Some(arg) = it.next() {
+            let (flag, inline) = match arg.split_once('=') {
+                Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
+                _ => (arg.as_str(), None),
+            };
+            let mut value = || -> Result<String, String> {
+                inline
+                    .clone()
+                    .or_else(|| it.next().cloned())
+                    .ok_or_else(|| format!("{flag} needs a value"))
+            };
+            match flag {
+                "--bind" => c.bind = value()?,
+                "--port" => {
+                    let v = value()?;
+                    c.port = v.parse().map_err(|_| format!("--port: not a port: {v}"))?;
+                }
+                "--data-dir" => c.data_dir = PathBuf::from(value()?),
+                "--in-memory" => c.in_memory = true,
+                "--region" => c.region = value()?,
+                "--account-id" => c.account_id = value()?,
+                "--auth" => c.auth = value()?,
+                "--log" => c.log = value()?,
+                other => return Err(format!("unknown option: {other}")),
+            }
+        }
+        if !(c.account_id.len() == 12 && c.account_id.bytes().all(|b| b.is_ascii_digit())) {
+            return Err(format!(
+                "--account-id must be 12 digits, got {}",
+                c.account_id
+            ));
+        }
+        if !matches!(c.auth.as_str(), "accept" | "verify") {
+            return Err(format!("--auth must be accept or verify, got {}", c.auth));
+        }
+        if c.region.is_empty() {
+            return Err("--region must not be empty".into());
+        }
+        Ok(c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn defaults() {
+        let c = ServeConfig::parse(&[], |_| None).unwrap();
+        assert_eq!(c.port, 4566);
+        assert_eq!(c.bind, "127.0.0.1");
+        assert_eq!(c.data_dir, PathBuf::from(".lamina"));
+        assert!(!c.in_memory);
+        assert_eq!(c.region, "us-east-1");
+        assert_eq!(c.account_id, "000000000000");
+    }
+
+    #[test]
+    fn flags_win_over_env() {
+        let env = |k: &str| match k {
+            "LAMINA_PORT" => Some("5000".to_string()),
+            "LAMINA_REGION" => Some("eu-west-1".to_string()),
+            "LAMINA_IN_MEMORY" => Some("1".to_string()),
+            _ => None,
+        };
+        let c = ServeConfig::parse(&args("--port 6000 --data-dir=/tmp/x"), env).unwrap();
+        assert_eq!(c.port, 6000);
+        assert_eq!(c.region, "eu-west-1");
+        assert!(c.in_memory);
+        assert_eq!(c.data_dir, PathBuf::from("/tmp/x"));
+    }
+
+    #[test]
+    fn bad_values_are_rejected() {
+        assert!(ServeConfig::parse(&args("--port nope"), |_| None).is_err());
+        assert!(ServeConfig::parse(&args("--account-id 123"), |_| None).is_err());
+        assert!(ServeConfig::parse(&args("--auth maybe"), |_| None).is_err());
+        assert!(ServeConfig::parse(&args("--what"), |_| None).is_err());
+        assert!(ServeConfig::parse(&args("--port"), |_| None).is_err());
+    }
+}

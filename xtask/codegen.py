@@ -154,6 +154,9 @@ def generate(dest):
     mod.append(f"\n/// The botocore release the models come from.\npub const BOTOCORE_VERSION: &str = \"{BOTOCORE_VERSION}\";\n")
     with open(os.path.join(gen_dir, "mod.rs"), "w") as f:
         f.write("".join(mod))
+    # Format as `cargo fmt` would, so formatting the workspace never touches generated code.
+    rs = sorted(os.path.join(gen_dir, f) for f in os.listdir(gen_dir) if f.endswith(".rs"))
+    subprocess.run(["rustfmt", "--edition", "2024", *rs], check=True, cwd=ROOT)
 
 
 def main():

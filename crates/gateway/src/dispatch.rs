@@ -99,23 +99,12 @@ impl Gateway {
         let request_id = new_request_id();
         if req.path.starts_with("/_lamina/") || req.path == "/_lamina" {
             let resp = crate::admin::handle(self, &req, &request_id);
-            log_request(&request_id, "lamina", &req.path, resp.status, started, None);
+            Trail::new("lamina", &req.path).log(&request_id, resp.status, started, None);
             return resp;
         }
-        let mut trail = Trail {
-            service: "-",
-            operation: String::from("-"),
-        };
-        let resp = self.dispatch(req, endpoint, &request_id, &mut trail).await;
-        let (resp, cause) = resp;
-        log_request(
-            &request_id,
-            trail.service,
-            &trail.operation,
-            resp.status,
-            started,
-            cause.as_deref(),
-        );
+        let mut trail = Trail::new("-", "-");
+        let (resp, cause) = self.dispatch(req, endpoint, &request_id, &mut trail).await;
+        trail.log(&request_id, resp.status, started, cause.as_deref());
         resp
     }
 
@@ -164,6 +153,7 @@ impl Gateway {
             .as_ref()
             .map(|s| s.access_key_id.clone())
             .unwrap_or_default();
+        trail.caller.clone_from(&access_key_id);
         let mut account_id = self.config.account_id.clone();
         if self.config.auth == AuthMode::Verify {
             match self.verify(&req).await {
@@ -242,40 +232,49 @@ impl Gateway {
     }
 }
 
+/// What the request log line says about a request, filled in as dispatch learns it.
 struct Trail {
     service: &'static str,
     operation: String,
+    /// The access key the request was signed with (the caller Lamina records).
+    caller: String,
 }
 
-fn log_request(
-    id: &str,
-    service: &str,
-    operation: &str,
-    status: u16,
-    started: Instant,
-    cause: Option<&str>,
-) {
-    let micros = started.elapsed().as_micros() as u64;
-    match cause {
-        Some(cause) => {
-            tracing::error!(
+impl Trail {
+    fn new(service: &'static str, operation: &str) -> Self {
+        Self {
+            service,
+            operation: operation.to_string(),
+            caller: String::new(),
+        }
+    }
+
+    /// One line per request; a failure's internal cause is logged here, once.
+    fn log(&self, id: &str, status: u16, started: Instant, cause: Option<&str>) {
+        let micros = started.elapsed().as_micros() as u64;
+        let (service, operation, caller) =
+            (self.service, self.operation.as_str(), self.caller.as_str());
+        match cause {
+            Some(cause) => tracing::error!(
                 request_id = id,
                 service,
                 operation,
+                caller,
                 status,
                 micros,
                 cause,
                 "request failed"
-            )
+            ),
+            None => tracing::info!(
+                request_id = id,
+                service,
+                operation,
+                caller,
+                status,
+                micros,
+                "request"
+            ),
         }
-        None => tracing::info!(
-            request_id = id,
-            service,
-            operation,
-            status,
-            micros,
-            "request"
-        ),
     }
 }
 

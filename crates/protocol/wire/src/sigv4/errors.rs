@@ -56,6 +56,17 @@ fn query_code(code: ErrorCode, short: &'static str) -> ErrorCode {
     }
 }
 
+/// The error for a request without any signature, for callers (the gateway) that look
+/// credentials up themselves before calling `verify`.
+pub fn missing_authentication(style: Style) -> AwsError {
+    to_aws(Failure::Missing, style)
+}
+
+/// The error for a signature made with an access key nobody knows.
+pub fn unknown_access_key(style: Style, access_key_id: &str) -> AwsError {
+    to_aws(Failure::UnknownKey(access_key_id.to_string()), style)
+}
+
 /// The wire error for a failure, in the conventions of `style`.
 pub(super) fn to_aws(failure: Failure, style: Style) -> AwsError {
     use Style::*;
@@ -168,5 +179,22 @@ mod tests {
         assert_eq!(Style::for_signing_name("dynamodb"), Style::Json);
         assert_eq!(Style::for_signing_name("lambda"), Style::RestJson);
         assert_eq!(Style::for_signing_name("no-such"), Style::Json);
+    }
+
+    #[test]
+    fn public_constructors_follow_the_style() {
+        assert_eq!(
+            unknown_access_key(Style::Query, "AK").code.code,
+            "InvalidClientTokenId"
+        );
+        assert_eq!(
+            unknown_access_key(Style::S3, "AK").code.code,
+            "InvalidAccessKeyId"
+        );
+        let missing = missing_authentication(Style::Query);
+        assert_eq!(
+            (missing.code.code, missing.status()),
+            ("MissingAuthenticationToken", 403)
+        );
     }
 }

@@ -156,7 +156,7 @@ impl Gateway {
         trail.caller.clone_from(&access_key_id);
         let mut account_id = self.config.account_id.clone();
         if self.config.auth == AuthMode::Verify {
-            match self.verify(&req).await {
+            match self.verify(&req, info.signing_name).await {
                 Ok(account) => account_id = account,
                 Err(e) => return fail(e),
             }
@@ -208,26 +208,25 @@ impl Gateway {
         }
     }
 
-    /// Verifies the request's signature; returns the caller's account.
-    async fn verify(&self, req: &HttpRequest) -> Result<String, AwsError> {
+    /// Verifies the request's signature; returns the caller's account. Errors follow the
+    /// conventions of the detected service's family.
+    async fn verify(&self, req: &HttpRequest, signing_name: &str) -> Result<String, AwsError> {
+        let style = sigv4::Style::for_signing_name(signing_name);
         let Some(scope) = sigv4::credential_scope(req) else {
-            return Err(AwsError::new(
-                common::MISSING_AUTHENTICATION_TOKEN,
-                "Missing Authentication Token",
-            ));
+            return Err(sigv4::errors::missing_authentication(style));
         };
         let resolved = match &self.credentials {
             Some(r) => r.resolve(&scope.access_key_id).await,
             None => None,
         };
         let Some(creds) = resolved else {
-            return Err(AwsError::new(
-                common::UNRECOGNIZED_CLIENT,
-                "The security token included in the request is invalid.",
+            return Err(sigv4::errors::unknown_access_key(
+                style,
+                &scope.access_key_id,
             ));
         };
-        let secret = creds.secret_access_key.clone();
-        sigv4::verify(req, |_| Some(secret.clone()), SystemTime::now())?;
+        let secret = creds.secret_access_key;
+        sigv4::verify_as(req, style, |_| Some(secret.clone()), SystemTime::now())?;
         Ok(creds.account_id)
     }
 }

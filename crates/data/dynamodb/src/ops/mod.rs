@@ -1,0 +1,26 @@
+//! Operation families. Each family module exports `OPS` (the operations it implements) and
+//! `call`, which answers `None` for operations that are not its own. The provider asks the
+//! families in turn, so families are added without touching each other's code.
+
+use crate::DynamoDb;
+use crate::error::Result;
+use lamina_core::RequestContext;
+use serde_json::Value;
+
+pub(crate) mod tables;
+
+/// Every implemented operation, for `Service::implemented`.
+pub(crate) fn implemented() -> Vec<&'static str> {
+    let mut ops: Vec<&'static str> = Vec::new();
+    ops.extend_from_slice(tables::OPS);
+    ops.sort_unstable();
+    ops
+}
+
+/// Runs an operation of any family.
+pub(crate) async fn call(db: &DynamoDb, ctx: &RequestContext, op: &str, input: Value) -> Result<Value> {
+    if let Some(r) = tables::call(db, ctx, op, &input).await {
+        return r;
+    }
+    Err(crate::error::DdbError::Internal(format!("operation {op} has no handler")))
+}

@@ -65,7 +65,11 @@ pub(crate) fn digit_count(mut m: u128) -> u32 {
 
 impl Number {
     /// Zero.
-    pub const ZERO: Number = Number { neg: false, mant: 0, exp: 0 };
+    pub const ZERO: Number = Number {
+        neg: false,
+        mant: 0,
+        exp: 0,
+    };
 
     /// Parses a number as DynamoDB does, with AWS's error messages.
     pub fn parse(s: &str) -> Result<Self, NumberError> {
@@ -189,17 +193,28 @@ impl Number {
 
     /// Number of significant digits (0 for zero).
     pub fn significant_digits(&self) -> u32 {
-        if self.mant == 0 { 0 } else { digit_count(self.mant) }
+        if self.mant == 0 {
+            0
+        } else {
+            digit_count(self.mant)
+        }
     }
 
     /// Decimal exponent of the leading digit (`123.4` → 2, `0.05` → -2); 0 for zero.
     pub fn adjusted_exponent(&self) -> i32 {
-        if self.mant == 0 { 0 } else { self.exp + digit_count(self.mant) as i32 - 1 }
+        if self.mant == 0 {
+            0
+        } else {
+            self.exp + digit_count(self.mant) as i32 - 1
+        }
     }
 
     /// The negated number.
     pub fn negate(&self) -> Number {
-        Number { neg: !self.neg && self.mant != 0, ..self.clone() }
+        Number {
+            neg: !self.neg && self.mant != 0,
+            ..self.clone()
+        }
     }
 
     /// Exact `self + other`; an unrepresentable result is AWS's overflow/underflow error.
@@ -247,7 +262,9 @@ impl Number {
         if self.exp < 0 {
             return None;
         }
-        let m = self.mant.checked_mul(10u128.checked_pow(self.exp as u32)?)?;
+        let m = self
+            .mant
+            .checked_mul(10u128.checked_pow(self.exp as u32)?)?;
         let m = i128::try_from(m).ok()?;
         i64::try_from(if self.neg { -m } else { m }).ok()
     }
@@ -256,7 +273,11 @@ impl Number {
 /// Result of an addition: AWS reports more than 38 digits as an overflow.
 fn finish(neg: bool, mant: u128, exp: i64) -> Result<Number, NumberError> {
     Number::from_parts(neg, mant, exp).map_err(|e| {
-        if e.0 == TOO_MANY_DIGITS { err(OVERFLOW) } else { e }
+        if e.0 == TOO_MANY_DIGITS {
+            err(OVERFLOW)
+        } else {
+            e
+        }
     })
 }
 
@@ -295,7 +316,11 @@ fn add_wide(a: &Number, b: &Number) -> Result<Number, NumberError> {
     let mut out = Vec::with_capacity(len);
     let mut carry = 0i64;
     for i in 0..len {
-        let d = if subtract { at(big, i) - at(small, i) + carry } else { at(big, i) + at(small, i) + carry };
+        let d = if subtract {
+            at(big, i) - at(small, i) + carry
+        } else {
+            at(big, i) + at(small, i) + carry
+        };
         let (digit, c) = if d < 0 {
             (d + 10, -1)
         } else if d >= 10 {
@@ -314,7 +339,11 @@ fn add_wide(a: &Number, b: &Number) -> Result<Number, NumberError> {
     let sig = &out[first..=last];
     if sig.len() > MAX_DIGITS as usize {
         let adjusted = exp + sig.len() as i64 - 1;
-        return Err(err(if adjusted < MIN_EXP { UNDERFLOW } else { OVERFLOW }));
+        return Err(err(if adjusted < MIN_EXP {
+            UNDERFLOW
+        } else {
+            OVERFLOW
+        }));
     }
     let mant = sig.iter().rev().fold(0u128, |m, &d| m * 10 + u128::from(d));
     finish(neg, mant, exp)
@@ -372,7 +401,15 @@ impl PartialOrd for Number {
 
 impl Ord for Number {
     fn cmp(&self, other: &Self) -> Ordering {
-        let sign = |n: &Number| if n.mant == 0 { 0 } else if n.neg { -1 } else { 1 };
+        let sign = |n: &Number| {
+            if n.mant == 0 {
+                0
+            } else if n.neg {
+                -1
+            } else {
+                1
+            }
+        };
         match sign(self).cmp(&sign(other)) {
             Ordering::Equal if sign(self) == 0 => Ordering::Equal,
             Ordering::Equal => {

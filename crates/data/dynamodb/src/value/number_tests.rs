@@ -30,27 +30,74 @@ fn value_number_normalized_display() {
         ("-7.1234", "-7.1234"),
         ("12.5e-3", "0.0125"),
         ("0e125", "0"),
-        ("31415926535897932384626433832795028841e30", &format!("31415926535897932384626433832795028841{}", "0".repeat(30))),
+        (
+            "31415926535897932384626433832795028841e30",
+            &format!("31415926535897932384626433832795028841{}", "0".repeat(30)),
+        ),
     ] {
         assert_eq!(n(input).to_string(), shown, "{input}");
     }
     assert_eq!(n("1E125").to_string(), format!("1{}", "0".repeat(125)));
     assert_eq!(n("1E-130").to_string(), format!("0.{}1", "0".repeat(129)));
-    assert_eq!(n("-9.9999999999999999999999999999999999999E+125").to_string().len(), 127);
+    assert_eq!(
+        n("-9.9999999999999999999999999999999999999E+125")
+            .to_string()
+            .len(),
+        127
+    );
 }
 
 #[test]
 fn value_number_rejects_what_aws_rejects() {
-    let not_numeric = |s: &str| format!("The parameter cannot be converted to a numeric value: {s}");
-    for s in ["abc", "1.2.3", "", " 1", "1 ", "0x10", "1e", "NaN", "Infinity", "-Infinity", "-NaN", ".", "-", "e5", "1e+-2", "--1", "1_000"] {
+    let not_numeric =
+        |s: &str| format!("The parameter cannot be converted to a numeric value: {s}");
+    for s in [
+        "abc",
+        "1.2.3",
+        "",
+        " 1",
+        "1 ",
+        "0x10",
+        "1e",
+        "NaN",
+        "Infinity",
+        "-Infinity",
+        "-NaN",
+        ".",
+        "-",
+        "e5",
+        "1e+-2",
+        "--1",
+        "1_000",
+    ] {
         assert_eq!(parse_err(s), not_numeric(s), "{s:?}");
     }
     // An exponent past a 64-bit integer cannot be converted; one that fits is range-checked.
-    assert_eq!(parse_err("1e9223372036854775808"), not_numeric("1e9223372036854775808"));
-    for s in ["1e126", "-1e126", "11e125", "1e99999999999", "-1e99999999999", "1e2147483648", "1e2147483647", "0e126", "1e9223372036854775807"] {
+    assert_eq!(
+        parse_err("1e9223372036854775808"),
+        not_numeric("1e9223372036854775808")
+    );
+    for s in [
+        "1e126",
+        "-1e126",
+        "11e125",
+        "1e99999999999",
+        "-1e99999999999",
+        "1e2147483648",
+        "1e2147483647",
+        "0e126",
+        "1e9223372036854775807",
+    ] {
         assert_eq!(parse_err(s), OVERFLOW, "{s}");
     }
-    for s in ["1e-131", "-1e-131", "0.9e-130", "1e-99999999999", "1e-2147483648", "0e-131"] {
+    for s in [
+        "1e-131",
+        "-1e-131",
+        "0.9e-130",
+        "1e-99999999999",
+        "1e-2147483648",
+        "0e-131",
+    ] {
         assert_eq!(parse_err(s), UNDERFLOW, "{s}");
     }
     for s in [
@@ -63,7 +110,10 @@ fn value_number_rejects_what_aws_rejects() {
         assert_eq!(parse_err(s), TOO_MANY_DIGITS, "{s}");
     }
     // Magnitude is checked before precision.
-    assert_eq!(parse_err("1234567890123456789012345678901234567890e100"), OVERFLOW);
+    assert_eq!(
+        parse_err("1234567890123456789012345678901234567890e100"),
+        OVERFLOW
+    );
 }
 
 #[test]
@@ -86,7 +136,9 @@ fn value_number_numeric_order_and_equality() {
     assert_eq!(n("1.50"), n("1.5"));
     assert_eq!(n("-0"), n("0"));
     assert_eq!(n("1e2"), n("100"));
-    let sorted = ["-1e125", "-100", "-99.99", "-1", "-0.001", "0", "1e-130", "0.5", "1", "2", "10", "1e125"];
+    let sorted = [
+        "-1e125", "-100", "-99.99", "-1", "-0.001", "0", "1e-130", "0.5", "1", "2", "10", "1e125",
+    ];
     let nums: Vec<Number> = sorted.iter().map(|s| n(s)).collect();
     for w in nums.windows(2) {
         assert!(w[0] < w[1], "{} < {}", w[0], w[1]);
@@ -98,22 +150,40 @@ fn value_number_numeric_order_and_equality() {
 fn value_number_exact_arithmetic() {
     let add = |a: &str, b: &str| n(a).add(&n(b)).map(|x| x.to_string());
     let sub = |a: &str, b: &str| n(a).sub(&n(b)).map(|x| x.to_string());
-    assert_eq!(add("1", "10000000000000000000000").as_deref(), Ok("10000000000000000000001"));
-    assert_eq!(sub("10000000000000000000000", "1").as_deref(), Ok("9999999999999999999999"));
+    assert_eq!(
+        add("1", "10000000000000000000000").as_deref(),
+        Ok("10000000000000000000001")
+    );
+    assert_eq!(
+        sub("10000000000000000000000", "1").as_deref(),
+        Ok("9999999999999999999999")
+    );
     assert_eq!(add("0.1", "0.2").as_deref(), Ok("0.3"));
     assert_eq!(add("-5", "5").as_deref(), Ok("0"));
     assert_eq!(sub("1.5", "2.25").as_deref(), Ok("-0.75"));
     // 1e50 ± 1 needs more than 38 digits: AWS calls it an overflow.
     assert_eq!(add("1e50", "1").map_err(|e| e.0), Err(OVERFLOW.to_string()));
     assert_eq!(sub("1e50", "1").map_err(|e| e.0), Err(OVERFLOW.to_string()));
-    assert_eq!(add("9e125", "9e125").map_err(|e| e.0), Err(OVERFLOW.to_string()));
-    assert_eq!(sub("9e125", "-9e125").map_err(|e| e.0), Err(OVERFLOW.to_string()));
-    assert_eq!(sub("1.1e-130", "1e-130").map_err(|e| e.0), Err(UNDERFLOW.to_string()));
+    assert_eq!(
+        add("9e125", "9e125").map_err(|e| e.0),
+        Err(OVERFLOW.to_string())
+    );
+    assert_eq!(
+        sub("9e125", "-9e125").map_err(|e| e.0),
+        Err(OVERFLOW.to_string())
+    );
+    assert_eq!(
+        sub("1.1e-130", "1e-130").map_err(|e| e.0),
+        Err(UNDERFLOW.to_string())
+    );
     // Far apart operands that cancel down to a representable value.
     let a = n("1e40");
     let b = n("-99999999999999999999999999999999999999e2");
     assert_eq!(a.add(&b).map(|x| x.to_string()).as_deref(), Ok("100"));
-    assert_eq!(add("1e125", "1e-130").map_err(|e| e.0), Err(OVERFLOW.to_string()));
+    assert_eq!(
+        add("1e125", "1e-130").map_err(|e| e.0),
+        Err(OVERFLOW.to_string())
+    );
 }
 
 #[test]
@@ -127,7 +197,10 @@ fn value_number_helpers() {
     assert_eq!(Number::from(i64::MIN).to_string(), i64::MIN.to_string());
     assert_eq!(n("2.5").to_f64(), 2.5);
     assert_eq!(n("-0").negate(), Number::ZERO);
-    assert_eq!(Number::from_parts(false, 1200, -2).map(|x| x.parts()), Ok((false, 12, 0)));
+    assert_eq!(
+        Number::from_parts(false, 1200, -2).map(|x| x.parts()),
+        Ok((false, 12, 0))
+    );
 }
 
 /// Any valid number (full range): sign, 1..=38 digit mantissa, exponent in range.

@@ -4,8 +4,10 @@
 //! Sub-modules: `number` (38-digit decimal), `key` (order-preserving key encoding), `size`
 //! (item size the AWS way), `codec` (compact binary item encoding for the store).
 
+pub mod key;
 pub mod number;
 
+pub use key::{ScalarType, decode_key, encode_key};
 pub use number::Number;
 
 use base64::Engine;

@@ -435,4 +435,4 @@ fn cmp_magnitude(a: &Number, b: &Number) -> Ordering {
 
 #[cfg(test)]
 #[path = "number_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -4,11 +4,15 @@
 //! Sub-modules: `number` (38-digit decimal), `key` (order-preserving key encoding), `size`
 //! (item size the AWS way), `codec` (compact binary item encoding for the store).
 
+pub mod codec;
 pub mod key;
 pub mod number;
+pub mod size;
 
 pub use key::{ScalarType, decode_key, encode_key};
+pub use codec::{decode_item, encode_item};
 pub use number::Number;
+pub use size::{MAX_ITEM_SIZE, attr_size, item_size, read_units, write_units};
 
 use base64::Engine;
 use serde_json::{Map, Value};

@@ -2,16 +2,19 @@
 //! DynamoDB applies to them.
 //!
 //! Sub-modules: `number` (38-digit decimal), `key` (order-preserving key encoding), `size`
-//! (item size the AWS way), `codec` (compact binary item encoding for the store).
+//! (item size the AWS way), `codec` (compact binary item encoding for the store), `rules`
+//! (validation of values, items and keys with AWS's messages).
 
 pub mod codec;
 pub mod key;
 pub mod number;
+pub mod rules;
 pub mod size;
 
 pub use key::{ScalarType, decode_key, encode_key};
 pub use codec::{decode_item, encode_item};
 pub use number::Number;
+pub use rules::{KeySchema, validate_item, validate_item_key, validate_key, validate_value};
 pub use size::{MAX_ITEM_SIZE, attr_size, item_size, read_units, write_units};
 
 use base64::Engine;
@@ -109,7 +112,7 @@ fn item_from_json_at(v: &Value, depth: usize) -> Result<Item, ValueError> {
 
 fn from_json(v: &Value, depth: usize) -> Result<AttrValue, ValueError> {
     if depth > MAX_NESTING {
-        return Err(ValueError("Nesting Levels have exceeded supported limits".into()));
+        return Err(ValueError(rules::NESTING.into()));
     }
     let Value::Object(map) = v else {
         return Err(ValueError("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes".into()));

@@ -11,8 +11,8 @@ pub mod number;
 pub mod rules;
 pub mod size;
 
-pub use key::{ScalarType, decode_key, encode_key};
 pub use codec::{decode_item, encode_item};
+pub use key::{ScalarType, decode_key, encode_key};
 pub use number::Number;
 pub use rules::{KeySchema, validate_item, validate_item_key, validate_key, validate_value};
 pub use size::{MAX_ITEM_SIZE, attr_size, item_size, read_units, write_units};
@@ -82,9 +82,18 @@ impl AttrValue {
             AttrValue::Bool(b) => ("BOOL", Value::Bool(*b)),
             AttrValue::Null => ("NULL", Value::Bool(true)),
             AttrValue::M(m) => ("M", item_to_json(m)),
-            AttrValue::L(l) => ("L", Value::Array(l.iter().map(AttrValue::to_json).collect())),
-            AttrValue::Ss(s) => ("SS", Value::Array(s.iter().cloned().map(Value::String).collect())),
-            AttrValue::Ns(n) => ("NS", Value::Array(n.iter().map(|x| Value::String(x.to_string())).collect())),
+            AttrValue::L(l) => (
+                "L",
+                Value::Array(l.iter().map(AttrValue::to_json).collect()),
+            ),
+            AttrValue::Ss(s) => (
+                "SS",
+                Value::Array(s.iter().cloned().map(Value::String).collect()),
+            ),
+            AttrValue::Ns(n) => (
+                "NS",
+                Value::Array(n.iter().map(|x| Value::String(x.to_string())).collect()),
+            ),
             AttrValue::Bs(b) => ("BS", Value::Array(b.iter().map(|x| b64(x)).collect())),
         };
         let mut m = Map::new();
@@ -107,7 +116,9 @@ fn item_from_json_at(v: &Value, depth: usize) -> Result<Item, ValueError> {
     let Value::Object(map) = v else {
         return Err(ValueError("Supplied AttributeValue is not a map".into()));
     };
-    map.iter().map(|(k, v)| Ok((k.clone(), from_json(v, depth + 1)?))).collect()
+    map.iter()
+        .map(|(k, v)| Ok((k.clone(), from_json(v, depth + 1)?)))
+        .collect()
 }
 
 fn from_json(v: &Value, depth: usize) -> Result<AttrValue, ValueError> {
@@ -115,7 +126,10 @@ fn from_json(v: &Value, depth: usize) -> Result<AttrValue, ValueError> {
         return Err(ValueError(rules::NESTING.into()));
     }
     let Value::Object(map) = v else {
-        return Err(ValueError("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes".into()));
+        return Err(ValueError(
+            "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"
+                .into(),
+        ));
     };
     let present: Vec<(&String, &Value)> = map.iter().filter(|(_, v)| !v.is_null()).collect();
     let (k, v) = match present.as_slice() {
@@ -132,14 +146,24 @@ fn from_json(v: &Value, depth: usize) -> Result<AttrValue, ValueError> {
             ));
         }
     };
-    let str_of = |v: &Value| v.as_str().map(str::to_string).ok_or_else(|| ValueError(format!("Invalid {k} value")));
+    let str_of = |v: &Value| {
+        v.as_str()
+            .map(str::to_string)
+            .ok_or_else(|| ValueError(format!("Invalid {k} value")))
+    };
     let bytes_of = |v: &Value| -> Result<Vec<u8>, ValueError> {
-        let s = v.as_str().ok_or_else(|| ValueError(format!("Invalid {k} value")))?;
+        let s = v
+            .as_str()
+            .ok_or_else(|| ValueError(format!("Invalid {k} value")))?;
         base64::engine::general_purpose::STANDARD
             .decode(s)
             .map_err(|_| ValueError("Invalid Binary value: not base64".into()))
     };
-    let arr_of = |v: &Value| v.as_array().cloned().ok_or_else(|| ValueError(format!("Invalid {k} value")));
+    let arr_of = |v: &Value| {
+        v.as_array()
+            .cloned()
+            .ok_or_else(|| ValueError(format!("Invalid {k} value")))
+    };
     Ok(match k.as_str() {
         "S" => AttrValue::S(str_of(v)?),
         "N" => AttrValue::N(Number::parse(&str_of(v)?).map_err(|e| ValueError(e.to_string()))?),

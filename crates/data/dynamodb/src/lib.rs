@@ -2,6 +2,7 @@
 //! and what is supported)
 
 mod error;
+pub mod expr;
 pub(crate) mod ops;
 pub mod value;
 

@@ -14,6 +14,9 @@ pub enum DdbError {
     /// `ResourceNotFoundException` ("Requested resource not found", or a more specific text).
     #[error("{0}")]
     NotFound(String),
+    /// `TableNotFoundException` (the backup APIs' "Table not found: <name>").
+    #[error("{0}")]
+    TableNotFound(String),
     /// `ResourceInUseException`.
     #[error("{0}")]
     InUse(String),
@@ -67,6 +70,7 @@ impl From<DdbError> for AwsError {
         match e {
             DdbError::Validation(_) => AwsError::validation(msg),
             DdbError::NotFound(_) => AwsError::new(codes::RESOURCE_NOT_FOUND_EXCEPTION, msg),
+            DdbError::TableNotFound(_) => AwsError::new(codes::TABLE_NOT_FOUND_EXCEPTION, msg),
             DdbError::InUse(_) => AwsError::new(codes::RESOURCE_IN_USE_EXCEPTION, msg),
             DdbError::ConditionFailed { item } => {
                 let err = AwsError::new(codes::CONDITIONAL_CHECK_FAILED_EXCEPTION, msg);

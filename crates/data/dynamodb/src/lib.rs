@@ -4,6 +4,8 @@
 mod error;
 pub mod expr;
 pub(crate) mod ops;
+mod store;
+mod table;
 pub mod value;
 
 pub use error::DdbError;
@@ -32,11 +34,13 @@ impl Default for DynamoDbConfig {
 pub struct DynamoDb {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) config: DynamoDbConfig,
+    /// Cached table metas (see `store`).
+    pub(crate) tables: Arc<store::TableCache>,
 }
 
 impl DynamoDb {
     pub fn new(store: Arc<dyn Store>, config: DynamoDbConfig) -> Arc<Self> {
-        Arc::new(Self { store, config })
+        Arc::new(Self { store, config, tables: Arc::default() })
     }
 }
 

@@ -96,7 +96,10 @@ async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
             store.clone(),
             master_key,
         )))
-        .with_service(Arc::new(lamina_sts::StsService::new(store.clone())));
+        .with_service(Arc::new(lamina_sts::StsService::new(store.clone())))
+        .with_service(Arc::new(lamina_dynamodb::DynamoDbService::new(
+            lamina_dynamodb::DynamoDb::new(store.clone(), Default::default()),
+        )));
 
     let shutdown = shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind((cfg.bind.as_str(), cfg.port))

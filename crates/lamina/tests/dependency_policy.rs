@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::process::Command;
 
 /// Crates that are services (they implement `lamina_core::Service`).
-const SERVICES: &[&str] = &["lamina-ssm", "lamina-sts"];
+const SERVICES: &[&str] = &["lamina-ssm", "lamina-sts", "lamina-dynamodb"];
 /// What any service may depend on among Lamina's crates.
 const SERVICE_MAY_USE: &[&str] = &[
     "lamina-core",

@@ -7,6 +7,7 @@ pub(crate) mod ops;
 mod store;
 mod table;
 pub mod value;
+mod write;
 
 pub use error::DdbError;
 

@@ -1,0 +1,3 @@
+pub(crate) fn meta_json() -> serde_json::Value {
+    serde_json::Value::Null
+}

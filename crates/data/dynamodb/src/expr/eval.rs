@@ -34,9 +34,13 @@ pub fn values_equal(a: &AttrValue, b: &AttrValue) -> bool {
         (AttrValue::Ss(x), AttrValue::Ss(y)) => same_set(x, y),
         (AttrValue::Ns(x), AttrValue::Ns(y)) => same_set(x, y),
         (AttrValue::Bs(x), AttrValue::Bs(y)) => same_set(x, y),
-        (AttrValue::L(x), AttrValue::L(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| values_equal(p, q)),
+        (AttrValue::L(x), AttrValue::L(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| values_equal(p, q))
+        }
         (AttrValue::M(x), AttrValue::M(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| values_equal(v, w)))
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| values_equal(v, w)))
         }
         _ => a == b,
     }
@@ -72,7 +76,9 @@ fn operand<'i>(item: &'i Item, o: &'i Operand) -> Option<Cow<'i, AttrValue>> {
         Operand::Size(inner) => {
             let v = operand(item, inner)?;
             let n = size_of(&v)?;
-            Number::parse(&n.to_string()).ok().map(|n| Cow::Owned(AttrValue::N(n)))
+            Number::parse(&n.to_string())
+                .ok()
+                .map(|n| Cow::Owned(AttrValue::N(n)))
         }
     }
 }
@@ -80,7 +86,9 @@ fn operand<'i>(item: &'i Item, o: &'i Operand) -> Option<Cow<'i, AttrValue>> {
 fn contains(hay: &AttrValue, needle: &AttrValue) -> bool {
     match (hay, needle) {
         (AttrValue::S(h), AttrValue::S(n)) => h.contains(n.as_str()),
-        (AttrValue::B(h), AttrValue::B(n)) => n.is_empty() || h.windows(n.len()).any(|w| w == n.as_slice()),
+        (AttrValue::B(h), AttrValue::B(n)) => {
+            n.is_empty() || h.windows(n.len()).any(|w| w == n.as_slice())
+        }
         (AttrValue::Ss(h), AttrValue::S(n)) => h.contains(n),
         (AttrValue::Ns(h), AttrValue::N(n)) => h.contains(n),
         (AttrValue::Bs(h), AttrValue::B(n)) => h.contains(n),
@@ -98,7 +106,9 @@ fn begins_with(v: &AttrValue, prefix: &AttrValue) -> bool {
 }
 
 fn cmp(op: CmpOp, a: Option<&AttrValue>, b: Option<&AttrValue>) -> bool {
-    let (Some(a), Some(b)) = (a, b) else { return op == CmpOp::Ne };
+    let (Some(a), Some(b)) = (a, b) else {
+        return op == CmpOp::Ne;
+    };
     match op {
         CmpOp::Eq => values_equal(a, b),
         CmpOp::Ne => !values_equal(a, b),
@@ -123,7 +133,11 @@ fn eval(cond: &Condition, item: &Item) -> bool {
         Condition::Or(l, r) => eval(l, item) || eval(r, item),
         Condition::Not(c) => !eval(c, item),
         Condition::True => true,
-        Condition::Cmp(op, a, b) => cmp(*op, operand(item, a).as_deref(), operand(item, b).as_deref()),
+        Condition::Cmp(op, a, b) => cmp(
+            *op,
+            operand(item, a).as_deref(),
+            operand(item, b).as_deref(),
+        ),
         Condition::Between(v, lo, hi) => {
             match (operand(item, v), operand(item, lo), operand(item, hi)) {
                 (Some(v), Some(lo), Some(hi)) => {
@@ -134,8 +148,11 @@ fn eval(cond: &Condition, item: &Item) -> bool {
             }
         }
         Condition::In(v, list) => {
-            let Some(v) = operand(item, v) else { return false };
-            list.iter().any(|o| operand(item, o).is_some_and(|x| values_equal(&v, &x)))
+            let Some(v) = operand(item, v) else {
+                return false;
+            };
+            list.iter()
+                .any(|o| operand(item, o).is_some_and(|x| values_equal(&v, &x)))
         }
         Condition::Exists(p) => resolve_path(item, p).is_some(),
         Condition::NotExists(p) => resolve_path(item, p).is_none(),

@@ -54,7 +54,9 @@ impl KeyConditions {
             }
         }
         let Some(h) = hash_cond else {
-            return Err(invalid(format!("Query condition missed key schema element: {hash}")));
+            return Err(invalid(format!(
+                "Query condition missed key schema element: {hash}"
+            )));
         };
         let KeyOp::Cmp(CmpOp::Eq, hash_value) = h.op else {
             return Err(invalid("Query key condition not supported"));
@@ -69,7 +71,11 @@ impl KeyConditions {
                 )));
             }
         };
-        Ok(KeyCondition { hash_name: h.name, hash_value, range })
+        Ok(KeyCondition {
+            hash_name: h.name,
+            hash_value,
+            range,
+        })
     }
 }
 
@@ -96,7 +102,9 @@ pub(crate) fn from_condition(cond: &Condition) -> Result<KeyConditions> {
 
 fn walk(cond: &Condition, out: &mut Vec<KeyCond>) -> Result<()> {
     if let Some(op) = op_name(cond) {
-        return Err(invalid(format!("Invalid operator used in KeyConditionExpression: {op}")));
+        return Err(invalid(format!(
+            "Invalid operator used in KeyConditionExpression: {op}"
+        )));
     }
     let (args, first_must_be_key): (Vec<&Operand>, Option<&str>) = match cond {
         Condition::And(l, r) => {
@@ -121,30 +129,47 @@ fn walk(cond: &Condition, out: &mut Vec<KeyCond>) -> Result<()> {
         match a {
             Operand::Path(p) => {
                 if key.is_some() {
-                    return Err(invalid("Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition"));
+                    return Err(invalid(
+                        "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition",
+                    ));
                 }
                 if !p.is_top_level() {
-                    return Err(invalid("KeyConditionExpressions cannot have conditions on nested attributes"));
+                    return Err(invalid(
+                        "KeyConditionExpressions cannot have conditions on nested attributes",
+                    ));
                 }
                 key = Some((i, p.top()));
             }
-            Operand::Size(_) => return Err(invalid("KeyConditionExpressions cannot contain nested operations")),
+            Operand::Size(_) => {
+                return Err(invalid(
+                    "KeyConditionExpressions cannot contain nested operations",
+                ));
+            }
             Operand::Value(v) => values.push(v.clone()),
         }
     }
     let Some((at, name)) = key else {
-        return Err(invalid("Invalid condition in KeyConditionExpression: No key attribute specified"));
+        return Err(invalid(
+            "Invalid condition in KeyConditionExpression: No key attribute specified",
+        ));
     };
     if out.iter().any(|c| c.name == name) {
-        return Err(invalid("KeyConditionExpressions must only contain one condition per key"));
+        return Err(invalid(
+            "KeyConditionExpressions must only contain one condition per key",
+        ));
     }
     let mut values = values.into_iter();
     let op = match (cond, values.next(), values.next()) {
-        (Condition::Cmp(op, ..), Some(v), _) => KeyOp::Cmp(if at == 0 { *op } else { op.flipped() }, v),
+        (Condition::Cmp(op, ..), Some(v), _) => {
+            KeyOp::Cmp(if at == 0 { *op } else { op.flipped() }, v)
+        }
         (Condition::Between(..), Some(lo), Some(hi)) => KeyOp::Between(lo, hi),
         (Condition::BeginsWith(..), Some(v), _) => KeyOp::BeginsWith(v),
         _ => return Err(invalid("Query key condition not supported")),
     };
-    out.push(KeyCond { name: name.to_string(), op });
+    out.push(KeyCond {
+        name: name.to_string(),
+        op,
+    });
     Ok(())
 }

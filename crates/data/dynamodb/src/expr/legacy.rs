@@ -16,7 +16,8 @@ fn params(msg: impl std::fmt::Display) -> crate::error::DdbError {
 }
 
 fn object<'v>(v: &'v Value, what: &str) -> Result<&'v Map<String, Value>> {
-    v.as_object().ok_or_else(|| invalid(format!("{what} must be a map")))
+    v.as_object()
+        .ok_or_else(|| invalid(format!("{what} must be a map")))
 }
 
 fn attr_value(v: &Value) -> Result<AttrValue> {
@@ -38,7 +39,11 @@ fn combine(mut conds: Vec<Condition>, or: bool) -> Condition {
     }
     let right = conds.split_off(conds.len() / 2);
     let (l, r) = (Box::new(combine(conds, or)), Box::new(combine(right, or)));
-    if or { Condition::Or(l, r) } else { Condition::And(l, r) }
+    if or {
+        Condition::Or(l, r)
+    } else {
+        Condition::And(l, r)
+    }
 }
 
 fn is_or(conditional_operator: Option<&Value>) -> bool {
@@ -58,7 +63,9 @@ fn comparison(attr: &str, op: &str, args: Vec<AttrValue>) -> Result<Condition> {
         _ => Some(1),
     };
     if want.is_some_and(|n| n != args.len()) || (want.is_none() && args.is_empty()) {
-        return Err(params(format!("Invalid number of argument(s) for the {op} ComparisonOperator")));
+        return Err(params(format!(
+            "Invalid number of argument(s) for the {op} ComparisonOperator"
+        )));
     }
     let allowed: &[&str] = match op {
         "LT" | "LE" | "GT" | "GE" | "BETWEEN" | "CONTAINS" | "NOT_CONTAINS" => &["S", "N", "B"],
@@ -66,11 +73,18 @@ fn comparison(attr: &str, op: &str, args: Vec<AttrValue>) -> Result<Condition> {
         _ => &["S", "N", "B", "BOOL", "NULL", "SS", "NS", "BS", "L", "M"],
     };
     if let Some(bad) = args.iter().find(|v| !allowed.contains(&v.type_name())) {
-        return Err(params(format!("ComparisonOperator {op} is not valid for {} AttributeValue type", bad.type_name())));
+        return Err(params(format!(
+            "ComparisonOperator {op} is not valid for {} AttributeValue type",
+            bad.type_name()
+        )));
     }
     let path = || Operand::Path(Path::attr(attr));
     let mut it = args.into_iter();
-    let mut one = || it.next().map(Operand::Value).unwrap_or(Operand::Value(AttrValue::Null));
+    let mut one = || {
+        it.next()
+            .map(Operand::Value)
+            .unwrap_or(Operand::Value(AttrValue::Null))
+    };
     let cmp = |op: CmpOp, v: Operand| Condition::Cmp(op, path(), v);
     Ok(match op {
         "EQ" => cmp(CmpOp::Eq, one()),
@@ -91,18 +105,25 @@ fn comparison(attr: &str, op: &str, args: Vec<AttrValue>) -> Result<Condition> {
             let (lo, hi) = (one(), one());
             if let (Operand::Value(l), Operand::Value(h)) = (&lo, &hi) {
                 if l.type_name() != h.type_name() {
-                    return Err(params("AttributeValues inside AttributeValueList must be of same type"));
+                    return Err(params(
+                        "AttributeValues inside AttributeValueList must be of same type",
+                    ));
                 }
                 if eval::compare(l, h) == Some(Ordering::Greater) {
-                    return Err(invalid("The BETWEEN condition was provided a range where the lower bound is greater than the upper bound"));
+                    return Err(invalid(
+                        "The BETWEEN condition was provided a range where the lower bound is greater than the upper bound",
+                    ));
                 }
             }
             Condition::Between(path(), lo, hi)
         }
         "IN" => {
             let list: Vec<AttrValue> = it.collect();
-            if !list.iter().all(scalar) || list.iter().any(|v| v.type_name() != list[0].type_name()) {
-                return Err(params("AttributeValues inside AttributeValueList must be of same type"));
+            if !list.iter().all(scalar) || list.iter().any(|v| v.type_name() != list[0].type_name())
+            {
+                return Err(params(
+                    "AttributeValues inside AttributeValueList must be of same type",
+                ));
             }
             Condition::In(path(), list.into_iter().map(Operand::Value).collect())
         }
@@ -111,8 +132,13 @@ fn comparison(attr: &str, op: &str, args: Vec<AttrValue>) -> Result<Condition> {
 }
 
 /// `Expected` (+ `ConditionalOperator`) → a condition; `None` when there is nothing to check.
-pub fn expected(expected: Option<&Value>, conditional_operator: Option<&Value>) -> Result<Option<Condition>> {
-    let Some(exp) = expected.filter(|v| !v.is_null()) else { return Ok(None) };
+pub fn expected(
+    expected: Option<&Value>,
+    conditional_operator: Option<&Value>,
+) -> Result<Option<Condition>> {
+    let Some(exp) = expected.filter(|v| !v.is_null()) else {
+        return Ok(None);
+    };
     let mut conds = Vec::new();
     for (attr, e) in object(exp, "Expected")? {
         let value = e.get("Value").filter(|v| !v.is_null());
@@ -121,35 +147,53 @@ pub fn expected(expected: Option<&Value>, conditional_operator: Option<&Value>) 
         let list = e.get("AttributeValueList").filter(|v| !v.is_null());
         if let Some(op) = op {
             if exists.is_some() {
-                return Err(params(format!("Exists and ComparisonOperator cannot be used together for Attribute: {attr}")));
+                return Err(params(format!(
+                    "Exists and ComparisonOperator cannot be used together for Attribute: {attr}"
+                )));
             }
             if value.is_some() && list.is_some() {
-                return Err(params(format!("Value and AttributeValueList cannot be used together for Attribute: {attr}")));
+                return Err(params(format!(
+                    "Value and AttributeValueList cannot be used together for Attribute: {attr}"
+                )));
             }
             let args = match value {
                 Some(v) => vec![attr_value(v)?],
                 None => value_list(list)?,
             };
             if args.is_empty() && !matches!(op, "NULL" | "NOT_NULL") {
-                return Err(params(format!("Value or AttributeValueList must be used with ComparisonOperator: {op} for Attribute: {attr}")));
+                return Err(params(format!(
+                    "Value or AttributeValueList must be used with ComparisonOperator: {op} for Attribute: {attr}"
+                )));
             }
             conds.push(comparison(attr, op, args)?);
             continue;
         }
         if list.is_some() {
-            return Err(params(format!("AttributeValueList can only be used with a ComparisonOperator for Attribute: {attr}")));
+            return Err(params(format!(
+                "AttributeValueList can only be used with a ComparisonOperator for Attribute: {attr}"
+            )));
         }
         conds.push(match (exists, value) {
             (Some(false), Some(_)) => {
-                return Err(params(format!("Value cannot be used when Exists is false for Attribute: {attr}")));
+                return Err(params(format!(
+                    "Value cannot be used when Exists is false for Attribute: {attr}"
+                )));
             }
             (Some(false), None) => Condition::NotExists(Path::attr(attr.clone())),
-            (_, Some(v)) => Condition::Cmp(CmpOp::Eq, Operand::Path(Path::attr(attr.clone())), Operand::Value(attr_value(v)?)),
+            (_, Some(v)) => Condition::Cmp(
+                CmpOp::Eq,
+                Operand::Path(Path::attr(attr.clone())),
+                Operand::Value(attr_value(v)?),
+            ),
             (Some(true), None) => {
-                return Err(params(format!("Value must be provided when Exists is true for Attribute: {attr}")));
+                return Err(params(format!(
+                    "Value must be provided when Exists is true for Attribute: {attr}"
+                )));
             }
             (None, None) => {
-                return Err(params(format!("Value must be provided when Exists is null for Attribute: {attr}")));
+                return Err(params(format!(
+                    "Value must be provided when Exists is null for Attribute: {attr}"
+                )));
             }
         });
     }
@@ -160,12 +204,24 @@ pub fn expected(expected: Option<&Value>, conditional_operator: Option<&Value>) 
 }
 
 /// `QueryFilter` / `ScanFilter` (+ `ConditionalOperator`) → a condition.
-pub fn filter(filter: Option<&Value>, conditional_operator: Option<&Value>) -> Result<Option<Condition>> {
-    let Some(f) = filter.filter(|v| !v.is_null()) else { return Ok(None) };
+pub fn filter(
+    filter: Option<&Value>,
+    conditional_operator: Option<&Value>,
+) -> Result<Option<Condition>> {
+    let Some(f) = filter.filter(|v| !v.is_null()) else {
+        return Ok(None);
+    };
     let mut conds = Vec::new();
     for (attr, c) in object(f, "Filter")? {
-        let op = c.get("ComparisonOperator").and_then(Value::as_str).unwrap_or("");
-        conds.push(comparison(attr, op, value_list(c.get("AttributeValueList"))?)?);
+        let op = c
+            .get("ComparisonOperator")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        conds.push(comparison(
+            attr,
+            op,
+            value_list(c.get("AttributeValueList"))?,
+        )?);
     }
     if conds.is_empty() {
         return Ok(None);
@@ -181,18 +237,33 @@ pub fn key_conditions(v: &Value) -> Result<KeyConditions> {
     }
     let mut out = Vec::new();
     for (attr, c) in map {
-        let op = c.get("ComparisonOperator").and_then(Value::as_str).unwrap_or("");
-        if !matches!(op, "EQ" | "LE" | "LT" | "GE" | "GT" | "BEGINS_WITH" | "BETWEEN") {
-            return Err(invalid("Attempted conditional constraint is not an indexable operation"));
+        let op = c
+            .get("ComparisonOperator")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        if !matches!(
+            op,
+            "EQ" | "LE" | "LT" | "GE" | "GT" | "BEGINS_WITH" | "BETWEEN"
+        ) {
+            return Err(invalid(
+                "Attempted conditional constraint is not an indexable operation",
+            ));
         }
         let cond = comparison(attr, op, value_list(c.get("AttributeValueList"))?)?;
         let op = match cond {
             Condition::Cmp(op, _, Operand::Value(v)) => KeyOp::Cmp(op, v),
             Condition::BeginsWith(_, Operand::Value(v)) => KeyOp::BeginsWith(v),
             Condition::Between(_, Operand::Value(lo), Operand::Value(hi)) => KeyOp::Between(lo, hi),
-            _ => return Err(invalid("Attempted conditional constraint is not an indexable operation")),
+            _ => {
+                return Err(invalid(
+                    "Attempted conditional constraint is not an indexable operation",
+                ));
+            }
         };
-        out.push(KeyCond { name: attr.clone(), op });
+        out.push(KeyCond {
+            name: attr.clone(),
+            op,
+        });
     }
     Ok(KeyConditions(out))
 }
@@ -209,7 +280,9 @@ pub fn attribute_updates(v: &Value) -> Result<Update> {
         };
         let Some(value) = value else {
             if action != "DELETE" {
-                return Err(params("Only DELETE action is allowed when no attribute value is specified"));
+                return Err(params(
+                    "Only DELETE action is allowed when no attribute value is specified",
+                ));
             }
             actions.push(UpdateAction::Remove(path));
             continue;
@@ -217,23 +290,43 @@ pub fn attribute_updates(v: &Value) -> Result<Update> {
         actions.push(match action {
             "PUT" => UpdateAction::Set(path, SetValue::Operand(SetOperand::Value(value))),
             "DELETE" => match value {
-                AttrValue::Ss(_) | AttrValue::Ns(_) | AttrValue::Bs(_) => UpdateAction::Delete(path, value),
+                AttrValue::Ss(_) | AttrValue::Ns(_) | AttrValue::Bs(_) => {
+                    UpdateAction::Delete(path, value)
+                }
                 other => {
-                    return Err(params(format!("DELETE action with value is not supported for the type {}", other.type_name())));
+                    return Err(params(format!(
+                        "DELETE action with value is not supported for the type {}",
+                        other.type_name()
+                    )));
                 }
             },
             "ADD" => match value {
-                AttrValue::N(_) | AttrValue::Ss(_) | AttrValue::Ns(_) | AttrValue::Bs(_) => UpdateAction::Add(path, value),
+                AttrValue::N(_) | AttrValue::Ss(_) | AttrValue::Ns(_) | AttrValue::Bs(_) => {
+                    UpdateAction::Add(path, value)
+                }
                 AttrValue::L(_) => {
-                    let existing = SetOperand::IfNotExists(path.clone(), Box::new(SetOperand::Value(AttrValue::L(Vec::new()))));
-                    let appended = SetOperand::ListAppend(Box::new(existing), Box::new(SetOperand::Value(value)));
+                    let existing = SetOperand::IfNotExists(
+                        path.clone(),
+                        Box::new(SetOperand::Value(AttrValue::L(Vec::new()))),
+                    );
+                    let appended = SetOperand::ListAppend(
+                        Box::new(existing),
+                        Box::new(SetOperand::Value(value)),
+                    );
                     UpdateAction::Set(path, SetValue::Operand(appended))
                 }
                 other => {
-                    return Err(params(format!("ADD action is not supported for the type {}", other.type_name())));
+                    return Err(params(format!(
+                        "ADD action is not supported for the type {}",
+                        other.type_name()
+                    )));
                 }
             },
-            other => return Err(invalid(format!("Unsupported AttributeUpdates action: {other}"))),
+            other => {
+                return Err(invalid(format!(
+                    "Unsupported AttributeUpdates action: {other}"
+                )));
+            }
         });
     }
     Ok(Update { actions })
@@ -241,11 +334,15 @@ pub fn attribute_updates(v: &Value) -> Result<Update> {
 
 /// `AttributesToGet` → top-level paths.
 pub fn attributes_to_get(v: &Value) -> Result<Vec<Path>> {
-    let list = v.as_array().ok_or_else(|| invalid("AttributesToGet must be a list"))?;
+    let list = v
+        .as_array()
+        .ok_or_else(|| invalid("AttributesToGet must be a list"))?;
     let mut seen = std::collections::BTreeSet::new();
     let mut out = Vec::new();
     for n in list {
-        let n = n.as_str().ok_or_else(|| invalid("AttributesToGet must be a list of strings"))?;
+        let n = n
+            .as_str()
+            .ok_or_else(|| invalid("AttributesToGet must be a list of strings"))?;
         if !seen.insert(n) {
             return Err(params(format!("Duplicate value in attribute name: {n}")));
         }

@@ -124,7 +124,11 @@ pub fn lex(src: &str) -> Vec<Token> {
         };
         out.push(Token { tok, start, end });
     }
-    out.push(Token { tok: Tok::Eof, start: src.len(), end: src.len() });
+    out.push(Token {
+        tok: Tok::Eof,
+        start: src.len(),
+        end: src.len(),
+    });
     out
 }
 
@@ -133,7 +137,10 @@ mod tests {
     use super::*;
 
     fn kinds(s: &str) -> Vec<(Tok, &str)> {
-        lex(s).into_iter().map(|t| (t.tok.clone(), &s[t.start..t.end])).collect()
+        lex(s)
+            .into_iter()
+            .map(|t| (t.tok.clone(), &s[t.start..t.end]))
+            .collect()
     }
 
     #[test]

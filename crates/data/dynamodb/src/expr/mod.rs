@@ -20,8 +20,8 @@ mod eval;
 mod keycond;
 pub mod legacy;
 mod lexer;
-mod parser;
 mod parse_update;
+mod parser;
 mod project;
 mod reserved;
 mod update;
@@ -33,7 +33,9 @@ mod tests_parse;
 #[cfg(test)]
 mod tests_update;
 
-pub use ast::{CmpOp, Condition, Operand, Path, PathElem, SetOperand, SetValue, Update, UpdateAction};
+pub use ast::{
+    CmpOp, Condition, Operand, Path, PathElem, SetOperand, SetValue, Update, UpdateAction,
+};
 pub use eval::{eval_condition, resolve_path, values_equal};
 pub use keycond::{KeyCond, KeyCondition, KeyConditions, KeyOp};
 pub use project::project;
@@ -113,7 +115,9 @@ impl Context {
                     )));
                 }
                 let name = v.as_str().ok_or_else(|| {
-                    invalid(format!("ExpressionAttributeNames contains invalid value for key {k}"))
+                    invalid(format!(
+                        "ExpressionAttributeNames contains invalid value for key {k}"
+                    ))
                 })?;
                 ctx.names.insert(k.clone(), name.to_string());
             }
@@ -132,13 +136,15 @@ impl Context {
                     )));
                 }
                 let value = AttrValue::from_json(v).map_err(|e| {
-                    invalid(format!("ExpressionAttributeValues contains invalid value: {e} for key {k}"))
+                    invalid(format!(
+                        "ExpressionAttributeValues contains invalid value: {e} for key {k}"
+                    ))
                 })?;
-                if let Some(why) = empty_set(&value) {
-                    return Err(invalid(format!(
-                        "ExpressionAttributeValues contains invalid value: One or more parameter values were invalid: {why} for key {k}"
-                    )));
-                }
+                crate::value::validate_value(&value).map_err(|e| {
+                    invalid(format!(
+                        "ExpressionAttributeValues contains invalid value: {e} for key {k}"
+                    ))
+                })?;
                 ctx.values.insert(k.clone(), value);
             }
         }
@@ -147,7 +153,11 @@ impl Context {
 
     /// A context from already-checked maps (tests, PartiQL, internal callers).
     pub fn from_maps(names: BTreeMap<String, String>, values: BTreeMap<String, AttrValue>) -> Self {
-        Context { names, values, ..Default::default() }
+        Context {
+            names,
+            values,
+            ..Default::default()
+        }
     }
 
     /// Parses a `ConditionExpression`.
@@ -181,7 +191,10 @@ impl Context {
     /// expressions did not use (names are checked first).
     pub fn check_unused(&self) -> Result<()> {
         let unused = |all: Vec<&String>, used: &BTreeSet<String>| -> Vec<String> {
-            all.into_iter().filter(|k| !used.contains(*k)).cloned().collect()
+            all.into_iter()
+                .filter(|k| !used.contains(*k))
+                .cloned()
+                .collect()
         };
         let names = unused(self.names.keys().collect(), &self.used_names);
         if !names.is_empty() {
@@ -213,16 +226,6 @@ impl Context {
     }
 }
 
-/// AWS's message for an empty set value, if `v` is one.
-fn empty_set(v: &AttrValue) -> Option<&'static str> {
-    match v {
-        AttrValue::Ss(s) if s.is_empty() => Some("An string set  may not be empty"),
-        AttrValue::Ns(s) if s.is_empty() => Some("An number set  may not be empty"),
-        AttrValue::Bs(s) if s.is_empty() => Some("Binary sets should not be empty"),
-        _ => None,
-    }
-}
-
 /// The non-expression (legacy) parameters, in the order AWS lists them.
 const LEGACY_PARAMS: &[&str] = &[
     "AttributesToGet",
@@ -244,7 +247,11 @@ const EXPRESSION_PARAMS: &[&str] = &[
 ];
 
 fn present<'a>(input: &Value, params: &[&'a str]) -> Vec<&'a str> {
-    params.iter().copied().filter(|p| input.get(*p).is_some_and(|v| !v.is_null())).collect()
+    params
+        .iter()
+        .copied()
+        .filter(|p| input.get(*p).is_some_and(|v| !v.is_null()))
+        .collect()
 }
 
 /// Request-level rules shared by every operation that takes expressions: no mixing of
@@ -261,10 +268,18 @@ pub fn check_request_params(input: &Value, value_exprs: &[&str]) -> Result<()> {
             exprs.join(", ")
         )));
     }
-    if input.get("ExpressionAttributeNames").is_some_and(|v| !v.is_null()) && exprs.is_empty() {
-        return Err(invalid("ExpressionAttributeNames can only be specified when using expressions"));
+    if input
+        .get("ExpressionAttributeNames")
+        .is_some_and(|v| !v.is_null())
+        && exprs.is_empty()
+    {
+        return Err(invalid(
+            "ExpressionAttributeNames can only be specified when using expressions",
+        ));
     }
-    if input.get("ExpressionAttributeValues").is_some_and(|v| !v.is_null())
+    if input
+        .get("ExpressionAttributeValues")
+        .is_some_and(|v| !v.is_null())
         && present(input, value_exprs).is_empty()
     {
         let null = match value_exprs {

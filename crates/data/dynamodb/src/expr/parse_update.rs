@@ -50,7 +50,10 @@ fn clauses(p: &mut Parser<'_>) -> PResult<Update> {
         if seen[section] {
             p.record(
                 Cat::Section,
-                format!("The \"{}\" section can only be used once in an update expression;", SECTIONS[section]),
+                format!(
+                    "The \"{}\" section can only be used once in an update expression;",
+                    SECTIONS[section]
+                ),
             );
         }
         seen[section] = true;
@@ -94,7 +97,11 @@ fn action(p: &mut Parser<'_>, section: usize) -> PResult<UpdateAction> {
                     format!("Incorrect operand type for operator or function; operator: {op}, operand type: {}", long_type(&v)),
                 );
             }
-            Ok(if section == 2 { UpdateAction::Add(path, v) } else { UpdateAction::Delete(path, v) })
+            Ok(if section == 2 {
+                UpdateAction::Add(path, v)
+            } else {
+                UpdateAction::Delete(path, v)
+            })
         }
     }
 }
@@ -114,7 +121,11 @@ fn set_value(p: &mut Parser<'_>) -> PResult<SetValue> {
             type_error(p, sym, t);
         }
     }
-    Ok(if plus { SetValue::Plus(a, b) } else { SetValue::Minus(a, b) })
+    Ok(if plus {
+        SetValue::Plus(a, b)
+    } else {
+        SetValue::Minus(a, b)
+    })
 }
 
 fn static_type(o: &SetOperand) -> Option<&'static str> {
@@ -158,9 +169,17 @@ fn function(p: &mut Parser<'_>) -> PResult<SetOperand> {
         args.push(operand(p)?);
     }
     p.expect(Tok::RParen)?;
+    Ok(build_function(p, name, args))
+}
+
+/// Apart from [`function`] so the recursive path keeps a small stack frame.
+fn build_function(p: &mut Parser<'_>, name: String, args: Vec<SetOperand>) -> SetOperand {
     if name != "if_not_exists" && name != "list_append" {
-        p.record(Cat::UnknownFn, format!("Invalid function name; function: {name}"));
-        return Ok(SetOperand::Value(AttrValue::Null));
+        p.record(
+            Cat::UnknownFn,
+            format!("Invalid function name; function: {name}"),
+        );
+        return SetOperand::Value(AttrValue::Null);
     }
     if args.len() != 2 {
         p.record(
@@ -170,10 +189,12 @@ fn function(p: &mut Parser<'_>) -> PResult<SetOperand> {
                 args.len()
             ),
         );
-        return Ok(SetOperand::Value(AttrValue::Null));
+        return SetOperand::Value(AttrValue::Null);
     }
     let mut it = args.into_iter();
-    let (Some(a), Some(b)) = (it.next(), it.next()) else { return Ok(SetOperand::Value(AttrValue::Null)) };
+    let (Some(a), Some(b)) = (it.next(), it.next()) else {
+        return SetOperand::Value(AttrValue::Null);
+    };
     if name == "if_not_exists" {
         let path = match a {
             SetOperand::Path(path) => path,
@@ -185,12 +206,12 @@ fn function(p: &mut Parser<'_>) -> PResult<SetOperand> {
                 Path::attr("")
             }
         };
-        return Ok(SetOperand::IfNotExists(path, Box::new(b)));
+        return SetOperand::IfNotExists(path, Box::new(b));
     }
     for o in [&a, &b] {
         if let Some(t) = static_type(o).filter(|t| *t != "L") {
             type_error(p, "list_append", t);
         }
     }
-    Ok(SetOperand::ListAppend(Box::new(a), Box::new(b)))
+    SetOperand::ListAppend(Box::new(a), Box::new(b))
 }

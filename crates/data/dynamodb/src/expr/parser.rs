@@ -14,8 +14,9 @@ use crate::error::{DdbError, Result};
 use crate::value::AttrValue;
 
 /// Nesting bound (parentheses, NOT, function calls): deeper input is a syntax error rather
-/// than a stack overflow.
-pub(crate) const MAX_DEPTH: usize = 128;
+/// than a stack overflow. Real expressions nest a few levels; at this bound the deepest
+/// input needs under 512 KB of stack in a debug build (a test holds that line).
+pub(crate) const MAX_DEPTH: usize = 24;
 
 /// Most operands an IN list takes.
 const MAX_IN_OPERANDS: usize = 100;
@@ -71,7 +72,11 @@ pub(crate) struct Parsed {
 
 impl Parsed {
     fn new(node: Node) -> Self {
-        Parsed { node, paren: false, func: None }
+        Parsed {
+            node,
+            paren: false,
+            func: None,
+        }
     }
 }
 
@@ -85,7 +90,10 @@ impl<'a> Parser<'a> {
     /// Checks emptiness and size, lexes.
     pub fn new(ctx: &'a mut Context, src: &'a str, kind: ExprKind) -> Result<Self> {
         if src.trim().is_empty() {
-            return Err(invalid(format!("Invalid {}: The expression can not be empty;", kind.param())));
+            return Err(invalid(format!(
+                "Invalid {}: The expression can not be empty;",
+                kind.param()
+            )));
         }
         if src.len() > MAX_EXPRESSION_BYTES {
             return Err(invalid(format!(
@@ -94,7 +102,15 @@ impl<'a> Parser<'a> {
                 src.len()
             )));
         }
-        Ok(Parser { src, toks: lex(src), pos: 0, depth: 0, kind, ctx, errs: Default::default() })
+        Ok(Parser {
+            src,
+            toks: lex(src),
+            pos: 0,
+            depth: 0,
+            kind,
+            ctx,
+            errs: Default::default(),
+        })
     }
 
     pub fn peek(&self) -> &Tok {
@@ -102,11 +118,15 @@ impl<'a> Parser<'a> {
     }
 
     pub fn peek_at(&self, ahead: usize) -> &Tok {
-        self.toks.get(self.pos + ahead).map_or(&Tok::Eof, |t| &t.tok)
+        self.toks
+            .get(self.pos + ahead)
+            .map_or(&Tok::Eof, |t| &t.tok)
     }
 
     pub fn text(&self) -> &'a str {
-        self.toks.get(self.pos).map_or("", |t| &self.src[t.start..t.end])
+        self.toks
+            .get(self.pos)
+            .map_or("", |t| &self.src[t.start..t.end])
     }
 
     pub fn bump(&mut self) {
@@ -124,9 +144,16 @@ impl<'a> Parser<'a> {
     pub fn syntax(&self) -> Syntax {
         let i = self.pos.min(self.toks.len().saturating_sub(1));
         let Some(t) = self.toks.get(i) else {
-            return Syntax(format!("Invalid {}: Syntax error; token: \"<EOF>\", near: \"\"", self.kind.param()));
+            return Syntax(format!(
+                "Invalid {}: Syntax error; token: \"<EOF>\", near: \"\"",
+                self.kind.param()
+            ));
         };
-        let start = if i > 0 { self.toks[i - 1].start } else { t.start };
+        let start = if i > 0 {
+            self.toks[i - 1].start
+        } else {
+            t.start
+        };
         let (token, end) = if t.tok == Tok::Eof {
             ("<EOF>".to_string(), self.src.len())
         } else {
@@ -172,7 +199,11 @@ impl<'a> Parser<'a> {
 
     pub fn enter(&mut self) -> PResult<()> {
         self.depth += 1;
-        if self.depth > MAX_DEPTH { Err(self.syntax()) } else { Ok(()) }
+        if self.depth > MAX_DEPTH {
+            Err(self.syntax())
+        } else {
+            Ok(())
+        }
     }
 
     pub fn leave(&mut self) {
@@ -195,7 +226,9 @@ impl<'a> Parser<'a> {
                     if *self.peek() != Tok::Number {
                         return Err(self.syntax());
                     }
-                    let Ok(i) = self.text().parse::<u32>() else { return Err(self.syntax()) };
+                    let Ok(i) = self.text().parse::<u32>() else {
+                        return Err(self.syntax());
+                    };
                     self.bump();
                     self.expect(Tok::RBracket)?;
                     elems.push(PathElem::Index(i));
@@ -210,7 +243,10 @@ impl<'a> Parser<'a> {
         match self.peek() {
             Tok::Ident if !keywords.iter().any(|k| is_kw(text, k)) => {
                 if is_reserved(text) {
-                    self.record(Cat::Reserved, format!("Attribute name is a reserved keyword; reserved keyword: {text}"));
+                    self.record(
+                        Cat::Reserved,
+                        format!("Attribute name is a reserved keyword; reserved keyword: {text}"),
+                    );
                 }
                 self.bump();
                 Ok(text.to_string())
@@ -280,99 +316,120 @@ impl<'a> Parser<'a> {
         self.comparison()
     }
 
+    // The recursive path (or → and → not → comparison → primary → or) keeps small frames:
+    // the operator tails and function building live in their own functions, so each level of
+    // nesting costs little stack even in debug builds.
     fn comparison(&mut self) -> PResult<Parsed> {
         let left = self.primary()?;
         let op = match self.peek() {
-            Tok::Eq => Some(CmpOp::Eq),
-            Tok::Ne => Some(CmpOp::Ne),
-            Tok::Lt => Some(CmpOp::Lt),
-            Tok::Le => Some(CmpOp::Le),
-            Tok::Gt => Some(CmpOp::Gt),
-            Tok::Ge => Some(CmpOp::Ge),
-            _ => None,
+            Tok::Eq => CmpOp::Eq,
+            Tok::Ne => CmpOp::Ne,
+            Tok::Lt => CmpOp::Lt,
+            Tok::Le => CmpOp::Le,
+            Tok::Gt => CmpOp::Gt,
+            Tok::Ge => CmpOp::Ge,
+            _ if self.at_kw("BETWEEN") => return self.between_tail(left),
+            _ if self.at_kw("IN") => return self.in_tail(left),
+            _ => return Ok(left),
         };
-        if let Some(op) = op {
-            let l = self.as_operand(left)?;
-            self.bump();
-            let right = self.primary()?;
-            let r = self.as_operand(right)?;
-            if matches!(op, CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge) {
-                self.check_orderable(op.symbol(), &l);
-                self.check_orderable(op.symbol(), &r);
-            }
-            self.check_distinct(op.symbol(), &l, [&r]);
-            return Ok(Parsed::new(Node::Cond(Condition::Cmp(op, l, r))));
-        }
-        if self.at_kw("BETWEEN") {
-            let v = self.as_operand(left)?;
-            self.bump();
-            let lo = self.primary()?;
-            let lo = self.as_operand(lo)?;
-            if !self.at_kw("AND") {
-                return Err(self.syntax());
-            }
-            self.bump();
-            let hi = self.primary()?;
-            let hi = self.as_operand(hi)?;
-            for o in [&v, &lo, &hi] {
-                self.check_orderable("BETWEEN", o);
-            }
-            self.check_bounds(&lo, &hi);
-            self.check_distinct("BETWEEN", &v, [&lo, &hi]);
-            return Ok(Parsed::new(Node::Cond(Condition::Between(v, lo, hi))));
-        }
-        if self.at_kw("IN") {
-            let v = self.as_operand(left)?;
-            self.bump();
-            self.expect(Tok::LParen)?;
-            let mut list = Vec::new();
-            loop {
-                let o = self.primary()?;
-                list.push(self.as_operand(o)?);
-                if *self.peek() == Tok::Comma {
-                    self.bump();
-                } else {
-                    break;
-                }
-            }
-            self.expect(Tok::RParen)?;
-            if list.len() > MAX_IN_OPERANDS {
-                self.record(
-                    Cat::Count,
-                    format!("The IN operator is provided with too many operands; number of operands: {}", list.len()),
-                );
-            }
-            self.check_distinct("IN", &v, list.iter());
-            return Ok(Parsed::new(Node::Cond(Condition::In(v, list))));
-        }
-        Ok(left)
+        self.cmp_tail(op, left)
     }
 
+    fn cmp_tail(&mut self, op: CmpOp, left: Parsed) -> PResult<Parsed> {
+        let l = self.as_operand(left)?;
+        self.bump();
+        let right = self.primary()?;
+        let r = self.as_operand(right)?;
+        if matches!(op, CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge) {
+            self.check_orderable(op.symbol(), &l);
+            self.check_orderable(op.symbol(), &r);
+        }
+        self.check_distinct(op.symbol(), &l, [&r]);
+        Ok(Parsed::new(Node::Cond(Condition::Cmp(op, l, r))))
+    }
+
+    fn between_tail(&mut self, left: Parsed) -> PResult<Parsed> {
+        let v = self.as_operand(left)?;
+        self.bump();
+        let lo = self.primary()?;
+        let lo = self.as_operand(lo)?;
+        if !self.at_kw("AND") {
+            return Err(self.syntax());
+        }
+        self.bump();
+        let hi = self.primary()?;
+        let hi = self.as_operand(hi)?;
+        for o in [&v, &lo, &hi] {
+            self.check_orderable("BETWEEN", o);
+        }
+        self.check_bounds(&lo, &hi);
+        self.check_distinct("BETWEEN", &v, [&lo, &hi]);
+        Ok(Parsed::new(Node::Cond(Condition::Between(v, lo, hi))))
+    }
+
+    fn in_tail(&mut self, left: Parsed) -> PResult<Parsed> {
+        let v = self.as_operand(left)?;
+        self.bump();
+        self.expect(Tok::LParen)?;
+        let mut list = Vec::new();
+        loop {
+            let o = self.primary()?;
+            list.push(self.as_operand(o)?);
+            if *self.peek() == Tok::Comma {
+                self.bump();
+            } else {
+                break;
+            }
+        }
+        self.expect(Tok::RParen)?;
+        if list.len() > MAX_IN_OPERANDS {
+            self.record(
+                Cat::Count,
+                format!(
+                    "The IN operator is provided with too many operands; number of operands: {}",
+                    list.len()
+                ),
+            );
+        }
+        self.check_distinct("IN", &v, list.iter());
+        Ok(Parsed::new(Node::Cond(Condition::In(v, list))))
+    }
+
+    /// A primary. On a syntax error the whole parse stops, so only the success paths need to
+    /// give the depth back.
     fn primary(&mut self) -> PResult<Parsed> {
         self.enter()?;
-        let r = self.primary_inner();
-        self.leave();
-        r
-    }
-
-    fn primary_inner(&mut self) -> PResult<Parsed> {
-        match self.peek() {
+        let r = match self.peek() {
             Tok::LParen => {
                 self.bump();
                 let inner = self.or()?;
                 self.expect(Tok::RParen)?;
                 if inner.paren {
-                    self.record(Cat::Parens, "The expression has redundant parentheses;".into());
+                    self.record(
+                        Cat::Parens,
+                        "The expression has redundant parentheses;".into(),
+                    );
                 }
-                Ok(Parsed { node: inner.node, paren: true, func: None })
+                Ok(Parsed {
+                    node: inner.node,
+                    paren: true,
+                    func: None,
+                })
             }
-            Tok::Ident if *self.peek_at(1) == Tok::LParen && !CONDITION_KEYWORDS.iter().any(|k| self.at_kw(k)) => {
+            Tok::Ident
+                if *self.peek_at(1) == Tok::LParen
+                    && !CONDITION_KEYWORDS.iter().any(|k| self.at_kw(k)) =>
+            {
                 self.function()
             }
-            Tok::Ident | Tok::Name => Ok(Parsed::new(Node::Op(Operand::Path(self.path(CONDITION_KEYWORDS)?)))),
+            Tok::Ident | Tok::Name => Ok(Parsed::new(Node::Op(Operand::Path(
+                self.path(CONDITION_KEYWORDS)?,
+            )))),
             Tok::Value => Ok(Parsed::new(Node::Op(Operand::Value(self.value())))),
             _ => Err(self.syntax()),
-        }
+        };
+        self.leave();
+        r
     }
 
     fn function(&mut self) -> PResult<Parsed> {
@@ -392,12 +449,23 @@ impl<'a> Parser<'a> {
             }
         }
         self.expect(Tok::RParen)?;
+        Ok(self.build_function(name, args))
+    }
+
+    fn build_function(&mut self, name: String, args: Vec<Operand>) -> Parsed {
         let want = match name.as_str() {
             "attribute_exists" | "attribute_not_exists" | "size" => 1,
             "attribute_type" | "begins_with" | "contains" => 2,
             _ => {
-                self.record(Cat::UnknownFn, format!("Invalid function name; function: {name}"));
-                return Ok(Parsed { node: Node::Bad, paren: false, func: None });
+                self.record(
+                    Cat::UnknownFn,
+                    format!("Invalid function name; function: {name}"),
+                );
+                return Parsed {
+                    node: Node::Bad,
+                    paren: false,
+                    func: None,
+                };
             }
         };
         let func = Some(name.clone());
@@ -409,12 +477,24 @@ impl<'a> Parser<'a> {
                     args.len()
                 ),
             );
-            let node = if name == "size" { Node::Op(Operand::Value(AttrValue::Null)) } else { Node::Cond(Condition::True) };
-            return Ok(Parsed { node, paren: false, func });
+            let node = if name == "size" {
+                Node::Op(Operand::Value(AttrValue::Null))
+            } else {
+                Node::Cond(Condition::True)
+            };
+            return Parsed {
+                node,
+                paren: false,
+                func,
+            };
         }
         let mut it = args.into_iter();
         let (Some(a), b) = (it.next(), it.next()) else {
-            return Ok(Parsed { node: Node::Bad, paren: false, func });
+            return Parsed {
+                node: Node::Bad,
+                paren: false,
+                func,
+            };
         };
         let node = match (name.as_str(), b) {
             ("size", _) => {
@@ -422,7 +502,9 @@ impl<'a> Parser<'a> {
                 Node::Op(Operand::Size(Box::new(a)))
             }
             ("attribute_exists", _) => Node::Cond(Condition::Exists(self.require_path(&name, a))),
-            ("attribute_not_exists", _) => Node::Cond(Condition::NotExists(self.require_path(&name, a))),
+            ("attribute_not_exists", _) => {
+                Node::Cond(Condition::NotExists(self.require_path(&name, a)))
+            }
             ("attribute_type", Some(b)) => {
                 let ty = self.type_name_operand(&b);
                 Node::Cond(Condition::AttrType(self.require_path(&name, a), ty))
@@ -440,7 +522,11 @@ impl<'a> Parser<'a> {
             }
             _ => Node::Bad,
         };
-        Ok(Parsed { node, paren: false, func })
+        Parsed {
+            node,
+            paren: false,
+            func,
+        }
     }
 
     fn as_operand(&mut self, p: Parsed) -> PResult<Operand> {
@@ -550,13 +636,19 @@ impl<'a> Parser<'a> {
     }
 
     fn check_bounds(&mut self, lo: &Operand, hi: &Operand) {
-        let (Operand::Value(l), Operand::Value(h)) = (lo, hi) else { return };
+        let (Operand::Value(l), Operand::Value(h)) = (lo, hi) else {
+            return;
+        };
         let show = |v: &AttrValue| match v {
             AttrValue::S(s) => format!("{{S:{s}}}"),
             AttrValue::N(n) => format!("{{N:{n}}}"),
             other => format!("{{{}:{}}}", other.type_name(), other.to_json()),
         };
-        let detail = format!("lower bound operand: AttributeValue: {}, upper bound operand: AttributeValue: {}", show(l), show(h));
+        let detail = format!(
+            "lower bound operand: AttributeValue: {}, upper bound operand: AttributeValue: {}",
+            show(l),
+            show(h)
+        );
         if l.type_name() != h.type_name() {
             self.record(Cat::Type, format!("The BETWEEN operator requires same data type for lower and upper bounds; {detail}"));
         } else if super::eval::compare(l, h) == Some(std::cmp::Ordering::Greater) {
@@ -567,9 +659,17 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn check_distinct<'o>(&mut self, op: &str, first: &Operand, rest: impl IntoIterator<Item = &'o Operand>) {
+    fn check_distinct<'o>(
+        &mut self,
+        op: &str,
+        first: &Operand,
+        rest: impl IntoIterator<Item = &'o Operand>,
+    ) {
         let Operand::Path(p) = first else { return };
-        if rest.into_iter().any(|o| matches!(o, Operand::Path(q) if q == p)) {
+        if rest
+            .into_iter()
+            .any(|o| matches!(o, Operand::Path(q) if q == p))
+        {
             self.record(
                 Cat::Distinct,
                 format!(
@@ -635,7 +735,11 @@ pub(crate) fn overlap<'p>(paths: impl Iterator<Item = &'p Path>) -> Option<Strin
         for b in &v[i + 1..] {
             let diff = a.0.iter().zip(&b.0).find(|(x, y)| x != y);
             if let Some((x, y)) = diff
-                && matches!((x, y), (PathElem::Name(_), PathElem::Index(_)) | (PathElem::Index(_), PathElem::Name(_)))
+                && matches!(
+                    (x, y),
+                    (PathElem::Name(_), PathElem::Index(_))
+                        | (PathElem::Index(_), PathElem::Name(_))
+                )
             {
                 return Some(format!(
                     "Two document paths conflict with each other; must remove or rewrite one of these paths; path one: {a}, path two: {b}"

@@ -24,14 +24,20 @@ impl Node {
 }
 
 fn insert(root: &mut BTreeMap<String, Node>, path: &[PathElem], value: AttrValue) {
-    let Some((PathElem::Name(first), rest)) = path.split_first() else { return };
+    let Some((PathElem::Name(first), rest)) = path.split_first() else {
+        return;
+    };
     if rest.is_empty() {
         root.insert(first.clone(), Node::Leaf(value));
         return;
     }
-    let mut cur = root
-        .entry(first.clone())
-        .or_insert_with(|| if matches!(rest[0], PathElem::Index(_)) { Node::List(BTreeMap::new()) } else { Node::Map(BTreeMap::new()) });
+    let mut cur = root.entry(first.clone()).or_insert_with(|| {
+        if matches!(rest[0], PathElem::Index(_)) {
+            Node::List(BTreeMap::new())
+        } else {
+            Node::Map(BTreeMap::new())
+        }
+    });
     for (i, e) in rest.iter().enumerate() {
         let last = i + 1 == rest.len();
         let fresh = || match rest.get(i + 1) {

@@ -602,7 +602,9 @@ mod tests {
 
     #[test]
     fn expr_reserved_words_case_insensitive() {
-        for w in ["status", "STATUS", "abOrT", "Absolute", "name", "data", "zone", "views"] {
+        for w in [
+            "status", "STATUS", "abOrT", "Absolute", "name", "data", "zone", "views",
+        ] {
             assert!(is_reserved(w), "{w}");
         }
         for w in ["pk", "sk", "Pictures", "attribute_exists", "statuses", ""] {

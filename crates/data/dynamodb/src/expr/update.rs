@@ -103,14 +103,18 @@ impl Slot<'_> {
 /// The slot for `path`: its parent must exist and be a map (for a name) or a list (for an
 /// index), else "The document path provided in the update expression is invalid for update".
 fn slot<'i>(item: &'i mut Item, path: &'i Path) -> Result<Slot<'i>> {
-    let Some((last, parents)) = path.0.split_last() else { return Err(bad_path()) };
+    let Some((last, parents)) = path.0.split_last() else {
+        return Err(bad_path());
+    };
     let Some((first, middle)) = parents.split_first() else {
         return match last {
             PathElem::Name(n) => Ok(Slot::Map(item, n)),
             PathElem::Index(_) => Err(bad_path()),
         };
     };
-    let PathElem::Name(first) = first else { return Err(bad_path()) };
+    let PathElem::Name(first) = first else {
+        return Err(bad_path());
+    };
     let mut cur = item.get_mut(first).ok_or_else(bad_path)?;
     for e in middle {
         cur = match (e, cur) {
@@ -136,8 +140,12 @@ fn union<T: PartialEq + Clone>(a: &mut Vec<T>, b: &[T]) {
 
 fn add(slot: Slot<'_>, v: &AttrValue) -> Result<()> {
     let new = match (slot.get(), v) {
-        (None, AttrValue::N(_) | AttrValue::Ss(_) | AttrValue::Ns(_) | AttrValue::Bs(_)) => v.clone(),
-        (Some(AttrValue::N(x)), AttrValue::N(y)) => AttrValue::N(x.add(y).map_err(|e| invalid(e.to_string()))?),
+        (None, AttrValue::N(_) | AttrValue::Ss(_) | AttrValue::Ns(_) | AttrValue::Bs(_)) => {
+            v.clone()
+        }
+        (Some(AttrValue::N(x)), AttrValue::N(y)) => {
+            AttrValue::N(x.add(y).map_err(|e| invalid(e.to_string()))?)
+        }
         (Some(AttrValue::Ss(x)), AttrValue::Ss(y)) => {
             let mut x = x.clone();
             union(&mut x, y);
@@ -162,9 +170,15 @@ fn add(slot: Slot<'_>, v: &AttrValue) -> Result<()> {
 fn delete(slot: Slot<'_>, v: &AttrValue) -> Result<()> {
     let new = match (slot.get(), v) {
         (None, _) => return Ok(()),
-        (Some(AttrValue::Ss(x)), AttrValue::Ss(y)) => AttrValue::Ss(x.iter().filter(|e| !y.contains(e)).cloned().collect()),
-        (Some(AttrValue::Ns(x)), AttrValue::Ns(y)) => AttrValue::Ns(x.iter().filter(|e| !y.contains(e)).cloned().collect()),
-        (Some(AttrValue::Bs(x)), AttrValue::Bs(y)) => AttrValue::Bs(x.iter().filter(|e| !y.contains(e)).cloned().collect()),
+        (Some(AttrValue::Ss(x)), AttrValue::Ss(y)) => {
+            AttrValue::Ss(x.iter().filter(|e| !y.contains(e)).cloned().collect())
+        }
+        (Some(AttrValue::Ns(x)), AttrValue::Ns(y)) => {
+            AttrValue::Ns(x.iter().filter(|e| !y.contains(e)).cloned().collect())
+        }
+        (Some(AttrValue::Bs(x)), AttrValue::Bs(y)) => {
+            AttrValue::Bs(x.iter().filter(|e| !y.contains(e)).cloned().collect())
+        }
         _ => return Err(wrong_type()),
     };
     let empty = matches!(&new, AttrValue::Ss(s) if s.is_empty())

@@ -20,7 +20,8 @@ def test_health(endpoint):
     assert body["version"]
     assert body["services"]["ssm"]["state"] == "running"
     assert body["services"]["sts"]["state"] == "running"
-    assert body["services"]["dynamodb"]["state"] == "not_implemented"
+    assert body["services"]["dynamodb"]["state"] == "running"
+    assert body["services"]["lambda"]["state"] == "not_implemented"
     assert resp.headers["x-amzn-RequestId"]
 
 

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use std::process::Command;
 
 /// Crates that are services (they implement `lamina_core::Service`).
-const SERVICES: &[&str] = &["lamina-ssm", "lamina-sts", "lamina-dynamodb"];
+const SERVICES: &[&str] =
+    &["lamina-ssm", "lamina-sts", "lamina-dynamodb", "lamina-lambda", "lamina-logs"];
 /// What any service may depend on among Lamina's crates.
 const SERVICE_MAY_USE: &[&str] = &[
     "lamina-core",
@@ -18,6 +19,7 @@ const SERVICE_MAY_USE: &[&str] = &[
 /// Crates below the services, with the Lamina crates each may use.
 const LOWER: &[(&str, &[&str])] = &[
     ("lamina-core", &[]),
+    ("lamina-bus", &["lamina-core"]),
     ("lamina-model", &["lamina-core"]),
     ("lamina-wire", &["lamina-core", "lamina-model"]),
     ("lamina-storage", &["lamina-core"]),

@@ -1,0 +1,89 @@
+//! Typed interfaces between services. A service crate never depends on another service
+//! crate: it asks for one of these traits, and the binary (`crates/lamina`) passes the
+//! implementation in. Calls stay in process — no loopback HTTP.
+//!
+//! * [`LogSink`]: write CloudWatch Logs events (implemented by `lamina-logs`, used by Lambda).
+//! * [`Invoker`]: invoke a Lambda function (implemented by `lamina-lambda`, used by API Gateway,
+//!   SQS/SNS/stream event sources).
+
+use bytes::Bytes;
+use lamina_core::BoxFuture;
+
+/// One log event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogEvent {
+    /// Milliseconds since the epoch.
+    pub timestamp: i64,
+    pub message: String,
+}
+
+/// Where a log stream is: account, region, group, stream.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LogStreamRef {
+    pub account_id: String,
+    pub region: String,
+    pub group: String,
+    pub stream: String,
+}
+
+/// Writes log events; creates the group and stream on first use (as Lambda's service
+/// role does on AWS).
+pub trait LogSink: Send + Sync + 'static {
+    fn put_events<'a>(
+        &'a self,
+        stream: &'a LogStreamRef,
+        events: Vec<LogEvent>,
+    ) -> BoxFuture<'a, Result<(), String>>;
+}
+
+/// A sink that drops everything (tests, or when no logs service is wired).
+pub struct NullLogSink;
+
+impl LogSink for NullLogSink {
+    fn put_events<'a>(&'a self, _: &'a LogStreamRef, _: Vec<LogEvent>) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async { Ok(()) })
+    }
+}
+
+/// How an invocation is made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvocationType {
+    RequestResponse,
+    Event,
+}
+
+/// An invocation request from another service.
+#[derive(Debug, Clone)]
+pub struct InvokeRequest {
+    pub account_id: String,
+    pub region: String,
+    /// Name, partial or full ARN, optionally with `:qualifier`.
+    pub function: String,
+    pub qualifier: Option<String>,
+    pub payload: Bytes,
+    pub invocation_type: InvocationType,
+}
+
+/// The outcome of a synchronous invocation.
+#[derive(Debug, Clone)]
+pub struct InvokeResponse {
+    pub status: u16,
+    pub payload: Bytes,
+    /// `Unhandled` or `Handled` when the function failed (the `X-Amz-Function-Error` header).
+    pub function_error: Option<String>,
+    pub executed_version: String,
+}
+
+/// Why an invocation could not be made at all (not a function error).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvokeError {
+    /// The Lambda error code (`ResourceNotFoundException`, `TooManyRequestsException`, ...).
+    pub code: String,
+    pub message: String,
+    pub status: u16,
+}
+
+/// Invokes Lambda functions.
+pub trait Invoker: Send + Sync + 'static {
+    fn invoke(&self, req: InvokeRequest) -> BoxFuture<'_, Result<InvokeResponse, InvokeError>>;
+}

@@ -1,0 +1,95 @@
+//! Lambda. (under construction — see docs/lambda.md for the design)
+//!
+//! * `ops/`: the control plane and Invoke, as operation families (see `ops/mod.rs`);
+//! * `sandbox/`: execution environments — one native process per environment speaking the
+//!   Lambda Runtime API on its own loopback listener, warm reuse, timeouts, limits;
+//! * `code`: function and layer packages, content-addressed, extracted on demand.
+
+pub mod error;
+pub(crate) mod ops;
+pub mod sandbox;
+
+pub use error::LambdaError;
+
+use lamina_bus::LogSink;
+use lamina_core::{AwsError, BoxFuture, Input, Output, RequestContext, Service};
+use lamina_storage::Store;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+/// Options of the Lambda service.
+#[derive(Debug, Clone)]
+pub struct LambdaConfig {
+    /// Where packages are extracted and sandboxes get their task root and `/tmp`.
+    pub work_dir: PathBuf,
+    /// The interpreter for `python3.x` runtimes.
+    pub python: String,
+    /// The interpreter for `nodejs*` runtimes.
+    pub node: String,
+    /// Idle sandboxes are stopped after this long.
+    pub idle_timeout: Duration,
+    /// `AWS_ENDPOINT_URL` given to functions: Lamina's own endpoint.
+    pub endpoint_url: String,
+    /// The account's concurrency limit (AWS default 1000).
+    pub account_concurrency: u32,
+}
+
+impl LambdaConfig {
+    pub fn new(work_dir: PathBuf, endpoint_url: String) -> Self {
+        Self {
+            work_dir,
+            python: "python3".into(),
+            node: "node".into(),
+            idle_timeout: Duration::from_secs(300),
+            endpoint_url,
+            account_concurrency: 1000,
+        }
+    }
+}
+
+/// The state every operation reaches.
+pub struct Lambda {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) config: LambdaConfig,
+    pub(crate) logs: Arc<dyn LogSink>,
+    pub(crate) sandboxes: sandbox::Manager,
+}
+
+impl Lambda {
+    pub fn new(store: Arc<dyn Store>, config: LambdaConfig, logs: Arc<dyn LogSink>) -> Arc<Self> {
+        let sandboxes = sandbox::Manager::new(&config, logs.clone());
+        Arc::new(Self { store, config, logs, sandboxes })
+    }
+}
+
+/// The `lambda` service.
+pub struct LambdaService {
+    lambda: Arc<Lambda>,
+}
+
+impl LambdaService {
+    pub fn new(lambda: Arc<Lambda>) -> Self {
+        Self { lambda }
+    }
+}
+
+impl Service for LambdaService {
+    fn name(&self) -> &'static str {
+        "lambda"
+    }
+
+    fn implemented(&self) -> &'static [&'static str] {
+        static OPS: OnceLock<Vec<&'static str>> = OnceLock::new();
+        OPS.get_or_init(ops::implemented)
+    }
+
+    fn call<'a>(
+        &'a self,
+        ctx: &'a RequestContext,
+        operation: &'a str,
+        input: Input,
+    ) -> BoxFuture<'a, Result<Output, AwsError>> {
+        Box::pin(async move { ops::call(&self.lambda, ctx, operation, input).await.map_err(AwsError::from) })
+    }
+}

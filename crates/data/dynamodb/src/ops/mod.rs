@@ -8,12 +8,14 @@ use lamina_core::RequestContext;
 use serde_json::Value;
 
 pub(crate) mod items;
+pub(crate) mod query;
 pub(crate) mod tables;
 
 /// Every implemented operation, for `Service::implemented`.
 pub(crate) fn implemented() -> Vec<&'static str> {
     let mut ops: Vec<&'static str> = Vec::new();
     ops.extend_from_slice(tables::OPS);
+    ops.extend_from_slice(query::OPS);
     ops.extend_from_slice(items::OPS);
     ops.sort_unstable();
     ops
@@ -22,6 +24,9 @@ pub(crate) fn implemented() -> Vec<&'static str> {
 /// Runs an operation of any family.
 pub(crate) async fn call(db: &DynamoDb, ctx: &RequestContext, op: &str, input: Value) -> Result<Value> {
     if let Some(r) = tables::call(db, ctx, op, &input).await {
+        return r;
+    }
+    if let Some(r) = query::call(db, ctx, op, &input).await {
         return r;
     }
     if let Some(r) = items::call(db, ctx, op, &input).await {

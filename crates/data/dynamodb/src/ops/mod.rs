@@ -8,14 +8,18 @@ use lamina_core::RequestContext;
 use serde_json::Value;
 
 pub(crate) mod items;
+pub(crate) mod batch;
 pub(crate) mod query;
 pub(crate) mod tables;
+pub(crate) mod transact;
 
 /// Every implemented operation, for `Service::implemented`.
 pub(crate) fn implemented() -> Vec<&'static str> {
     let mut ops: Vec<&'static str> = Vec::new();
     ops.extend_from_slice(tables::OPS);
     ops.extend_from_slice(query::OPS);
+    ops.extend_from_slice(batch::OPS);
+    ops.extend_from_slice(transact::OPS);
     ops.extend_from_slice(items::OPS);
     ops.sort_unstable();
     ops
@@ -27,6 +31,12 @@ pub(crate) async fn call(db: &DynamoDb, ctx: &RequestContext, op: &str, input: V
         return r;
     }
     if let Some(r) = query::call(db, ctx, op, &input).await {
+        return r;
+    }
+    if let Some(r) = batch::call(db, ctx, op, &input).await {
+        return r;
+    }
+    if let Some(r) = transact::call(db, ctx, op, &input).await {
         return r;
     }
     if let Some(r) = items::call(db, ctx, op, &input).await {

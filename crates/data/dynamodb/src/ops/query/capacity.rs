@@ -82,7 +82,6 @@ impl Consumed {
 
 /// A list of per-table `ConsumedCapacity` objects (batch and transaction answers), in the
 /// order the tables were first touched; `None` for `NONE`.
-#[allow(dead_code)] // for the batch and transaction answers
 pub(crate) fn list(consumed: &[Consumed], mode: Mode) -> Option<Value> {
     if mode == Mode::None {
         return None;

@@ -5,7 +5,9 @@ mod error;
 pub mod expr;
 pub(crate) mod ops;
 mod store;
+pub mod streams;
 mod table;
+mod ttl;
 pub mod value;
 mod write;
 
@@ -37,11 +39,14 @@ pub struct DynamoDb {
     pub(crate) config: DynamoDbConfig,
     /// Cached table metas (see `store`).
     pub(crate) tables: Arc<store::TableCache>,
+    /// Bumped after every commit that wrote stream records (see `streams`).
+    pub(crate) stream_signal: Arc<streams::Signal>,
 }
 
 impl DynamoDb {
     pub fn new(store: Arc<dyn Store>, config: DynamoDbConfig) -> Arc<Self> {
-        Arc::new(Self { store, config, tables: Arc::default() })
+        let stream_signal = streams::Signal::install(store.as_ref());
+        Arc::new(Self { store, config, tables: Arc::default(), stream_signal })
     }
 }
 

@@ -90,6 +90,8 @@ async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
         root_secret_access_key: cfg.root_secret_access_key.clone(),
         account_id: cfg.account_id.clone(),
     };
+    let dynamodb = lamina_dynamodb::DynamoDb::new(store.clone(), Default::default());
+    let dynamodb_sweeper = dynamodb.start_background();
     let gateway = Gateway::new(gw_config, store.backend())
         .with_credentials(Arc::new(resolver))
         .with_service(Arc::new(lamina_ssm::SsmService::new(
@@ -98,7 +100,10 @@ async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
         )))
         .with_service(Arc::new(lamina_sts::StsService::new(store.clone())))
         .with_service(Arc::new(lamina_dynamodb::DynamoDbService::new(
-            lamina_dynamodb::DynamoDb::new(store.clone(), Default::default()),
+            dynamodb.clone(),
+        )))
+        .with_service(Arc::new(lamina_dynamodb::streams::StreamsService::new(
+            dynamodb,
         )));
 
     let shutdown = shutdown_signal()?;
@@ -119,6 +124,7 @@ async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
     tracing::info!(%addr, storage = store.backend(), "listening");
 
     lamina_gateway::serve(listener, Arc::new(gateway), shutdown).await;
+    dynamodb_sweeper.abort();
     store.close().await.context("closing the store")?;
     tracing::info!("stopped");
     Ok(())

@@ -4,6 +4,7 @@
 mod error;
 pub mod expr;
 pub(crate) mod ops;
+pub mod partiql;
 mod store;
 pub mod streams;
 mod table;

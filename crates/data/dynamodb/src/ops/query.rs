@@ -9,7 +9,7 @@ pub(crate) mod capacity;
 mod page;
 pub(crate) mod plan;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use crate::DynamoDb;
 use crate::error::{DdbError, Result};

@@ -623,3 +623,28 @@ async fn scan_filters_legacy_forms_and_capacity() {
         "{msg}"
     );
 }
+
+/// Throughput note (not a benchmark): one Query page over 10,000 small items of a partition.
+/// Run with `cargo nextest run -p lamina-dynamodb -E 'test(query_page_throughput)' --run-ignored only --no-capture`.
+#[tokio::test]
+#[ignore = "a measurement, not a check"]
+async fn query_page_throughput() {
+    let db = db();
+    sorted_table(&db, "t").await;
+    for i in 0..10_000 {
+        put(
+            &db,
+            "t",
+            json!({"pk": {"S": "p"}, "sk": {"N": i.to_string()}, "v": {"S": "some value"}}),
+        )
+        .await;
+    }
+    let started = std::time::Instant::now();
+    let r = q(&db, "pk = :p", json!({":p": {"S": "p"}}), json!({})).await;
+    let took = started.elapsed();
+    assert_eq!(r["Count"], 10_000);
+    println!(
+        "query page of 10000 items: {took:?}, {:.0} items/s",
+        10_000.0 / took.as_secs_f64()
+    );
+}

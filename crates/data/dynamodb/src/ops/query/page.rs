@@ -78,7 +78,7 @@ pub(crate) async fn read(store: &dyn Store, req: Request<'_>) -> Result<Page> {
             return Ok(page);
         }
         let want = match (req.limit, req.segment) {
-            (Some(l), None) => (l - page.scanned).clamp(1, CHUNK),
+            (Some(l), None) => l.saturating_sub(page.scanned).clamp(1, CHUNK),
             _ => CHUNK,
         };
         let chunk = store.scan(tree, range.clone(), req.direction, want).await?;

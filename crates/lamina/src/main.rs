@@ -92,6 +92,8 @@ async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
     };
     let dynamodb = lamina_dynamodb::DynamoDb::new(store.clone(), Default::default());
     let dynamodb_sweeper = dynamodb.start_background();
+    let logs = lamina_logs::Logs::new(store.clone(), Default::default());
+    let logs_sweeper = logs.start_retention();
     let gateway = Gateway::new(gw_config, store.backend())
         .with_credentials(Arc::new(resolver))
         .with_service(Arc::new(lamina_ssm::SsmService::new(
@@ -104,7 +106,8 @@ async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
         )))
         .with_service(Arc::new(lamina_dynamodb::streams::StreamsService::new(
             dynamodb,
-        )));
+        )))
+        .with_service(Arc::new(lamina_logs::LogsService::new(logs.clone())));
 
     let shutdown = shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind((cfg.bind.as_str(), cfg.port))
@@ -125,6 +128,10 @@ async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
 
     lamina_gateway::serve(listener, Arc::new(gateway), shutdown).await;
     dynamodb_sweeper.abort();
+    logs_sweeper.abort();
+    if let Err(e) = logs.flush().await {
+        tracing::warn!(error = %e, "flushing buffered log events");
+    }
     store.close().await.context("closing the store")?;
     tracing::info!("stopped");
     Ok(())

@@ -1,19 +1,37 @@
-//! Execution environments. (under construction)
+//! Execution environments.
 //!
 //! The interface the invoke path uses: [`Manager::invoke`] with a [`FunctionSpec`] (what the
 //! control plane resolved: code, runtime, limits, environment) returns an [`InvokeOutcome`].
 //! Function failures — errors raised by the handler, timeouts, crashes, init errors — are
 //! outcomes with `function_error` set, as AWS reports them; only "could not run at all"
 //! (throttling, internal faults) is an `Err`.
+//!
+//! Each sandbox is one runtime process in its own process group, with its own Runtime API
+//! listener (`api`), output pipe and CloudWatch log stream (`logs`), private tmp dir, and —
+//! where the host allows — its own cgroup (`cgroup`). Sandboxes are pooled per function
+//! version and revision (`pool`), reused while warm, reaped when idle, and discarded after a
+//! timeout or a crash. Known differences from AWS: no pid/mount namespaces yet (so `/tmp` is
+//! private only through `TMPDIR`, and layers are under `<sandbox>/opt`, not `/opt`), and the
+//! CPU share is a weight, not a hard cap, unless `LAMINA_LAMBDA_CPU_QUOTA=1`.
+
+mod api;
+mod cgroup;
+mod instance;
+mod logs;
+mod outcome;
+mod pool;
+mod process;
 
 use crate::LambdaConfig;
-use crate::error::{LambdaError, Result};
+use crate::error::Result;
 use bytes::Bytes;
 use lamina_bus::LogSink;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
+
+pub use api::MAX_PAYLOAD as MAX_RESPONSE_BYTES;
 
 /// Everything a sandbox needs to run one version of a function.
 #[derive(Debug, Clone)]
@@ -76,22 +94,44 @@ pub struct InvokeOutcome {
     pub init_duration_ms: Option<f64>,
 }
 
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // the data behind these locks stays consistent between statements; a panic elsewhere
+    // must not take the sandbox manager down with it
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 /// Runs invocations in sandboxes.
 pub struct Manager {
-    _config: LambdaConfig,
-    _logs: Arc<dyn LogSink>,
+    inner: Arc<pool::Inner>,
 }
 
 impl Manager {
     pub fn new(config: &LambdaConfig, logs: Arc<dyn LogSink>) -> Self {
-        Self { _config: config.clone(), _logs: logs }
+        Self { inner: pool::Inner::new(config, logs) }
     }
 
     /// Runs one invocation in a warm sandbox of `spec` or a new one.
-    pub async fn invoke(&self, _spec: &FunctionSpec, _input: InvokeInput) -> Result<InvokeOutcome> {
-        Err(LambdaError::Internal("sandboxes are not built yet".into()))
+    pub async fn invoke(&self, spec: &FunctionSpec, input: InvokeInput) -> Result<InvokeOutcome> {
+        pool::invoke(&self.inner, spec, input).await
+    }
+
+    /// Which isolation layers are active on this host (for `/_lamina/health`).
+    pub fn isolation(&self) -> serde_json::Value {
+        self.inner.isolation()
+    }
+
+    /// Sandboxes alive now (idle and busy).
+    pub fn live_sandboxes(&self) -> usize {
+        lock(&self.inner.registry).len()
+    }
+
+    /// Stops the idle sandboxes of one function (all versions), e.g. after it was deleted.
+    pub fn evict_function(&self, account_id: &str, region: &str, function_name: &str) {
+        self.inner.evict_function(account_id, region, function_name);
     }
 
     /// Stops every sandbox (shutdown).
-    pub async fn shutdown(&self) {}
+    pub async fn shutdown(&self) {
+        self.inner.shutdown().await;
+    }
 }

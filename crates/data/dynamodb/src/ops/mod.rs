@@ -8,6 +8,7 @@ use lamina_core::RequestContext;
 use serde_json::Value;
 
 pub(crate) mod items;
+pub(crate) mod partiql;
 pub(crate) mod batch;
 pub(crate) mod query;
 pub(crate) mod tables;
@@ -21,6 +22,7 @@ pub(crate) fn implemented() -> Vec<&'static str> {
     ops.extend_from_slice(batch::OPS);
     ops.extend_from_slice(transact::OPS);
     ops.extend_from_slice(items::OPS);
+    ops.extend_from_slice(partiql::OPS);
     ops.sort_unstable();
     ops
 }
@@ -40,6 +42,9 @@ pub(crate) async fn call(db: &DynamoDb, ctx: &RequestContext, op: &str, input: V
         return r;
     }
     if let Some(r) = items::call(db, ctx, op, &input).await {
+        return r;
+    }
+    if let Some(r) = partiql::call(db, ctx, op, &input).await {
         return r;
     }
     Err(crate::error::DdbError::Internal(format!("operation {op} has no handler")))

@@ -358,18 +358,13 @@ pub(crate) fn spawn_purge(
 
 /// Fills a GSI created by UpdateTable from the table's existing items.
 ///
-/// TODO(items): scan `item_prefix`, decode each item with `value::codec`, and write the
-/// index entry (key layout above, projection per `IndexMeta::projects`) for every item that
-/// has the index's key attributes with the defined types, in chunks, each entry written
-/// with a `require` on the item bytes read so a concurrent write (which already maintains
-/// entries for indexes in status CREATING) wins. Until then an index added to a table with
-/// items starts empty.
-pub(crate) async fn backfill_index(
-    _store: &dyn Store,
-    _meta: &TableMeta,
-    _index: &str,
-) -> Result<()> {
-    Ok(())
+/// Waits [`CACHE_TTL`] first: a writer that loaded the table description before the index
+/// existed may still commit within that window without maintaining the new index; after it,
+/// every writer sees the index (status CREATING) and maintains its entries, and the backfill
+/// (which re-checks each chunk against concurrent changes) covers everything written before.
+pub(crate) async fn backfill_index(store: &dyn Store, meta: &TableMeta, index: &str) -> Result<()> {
+    tokio::time::sleep(CACHE_TTL).await;
+    crate::write::backfill_index(store, meta, index).await
 }
 
 /// Runs [`backfill_index`] in the background and then marks the index ACTIVE.

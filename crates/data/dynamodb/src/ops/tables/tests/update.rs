@@ -1,6 +1,6 @@
 //! UpdateTable, tags, TTL and the account-level answers.
 
-use super::{INVALID, db, err, music, op, simple};
+use super::{INVALID, ctx, db, err, music, op, simple};
 use crate::DynamoDb;
 use crate::store;
 use lamina_storage::WriteBatch;
@@ -197,15 +197,20 @@ async fn update_table_creates_and_deletes_gsis() {
 async fn a_gsi_added_to_a_table_with_items_becomes_active_after_backfill() {
     let db = db();
     op(&db, "CreateTable", simple("t")).await.expect("create");
-    let l = store::read_table(db.store.as_ref(), "000000000000", "us-east-1", "t")
+    // two items, one with the future index key and one without (sparse)
+    for item in [
+        json!({"pk": {"S": "a"}, "g": {"S": "x"}}),
+        json!({"pk": {"S": "b"}}),
+    ] {
+        crate::ops::call(
+            &db,
+            &ctx(),
+            "PutItem",
+            json!({"TableName": "t", "Item": item}),
+        )
         .await
-        .expect("read")
-        .expect("table");
-    let mut k = store::item_prefix("000000000000", "us-east-1", &l.meta.table_id);
-    k.push(b'x');
-    let mut batch = WriteBatch::new();
-    batch.put(store::ITEMS, k, b"item".to_vec());
-    db.store.commit(batch).await.expect("seed");
+        .expect("seed");
+    }
     let u = op(
         &db,
         "UpdateTable",
@@ -224,7 +229,8 @@ async fn a_gsi_added_to_a_table_with_items_becomes_active_after_backfill() {
         true
     );
     let mut status = Value::Null;
-    for _ in 0..200 {
+    // the backfill waits out the table cache (1 s) before it starts
+    for _ in 0..400 {
         let d = op(&db, "DescribeTable", json!({"TableName": "t"}))
             .await
             .expect("describe");
@@ -240,6 +246,17 @@ async fn a_gsi_added_to_a_table_with_items_becomes_active_after_backfill() {
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
     assert_eq!(status, "ACTIVE");
+    let q = crate::ops::call(
+        &db,
+        &ctx(),
+        "Query",
+        json!({"TableName": "t", "IndexName": "byg", "KeyConditionExpression": "g = :g",
+            "ExpressionAttributeValues": {":g": {"S": "x"}}}),
+    )
+    .await
+    .expect("query the backfilled index");
+    assert_eq!(q["Count"], 1);
+    assert_eq!(q["Items"][0]["pk"], json!({"S": "a"}));
 }
 
 #[tokio::test]

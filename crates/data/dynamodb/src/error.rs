@@ -26,7 +26,10 @@ pub enum DdbError {
     ConditionFailed { item: Option<Item> },
     /// `TransactionCanceledException` with `CancellationReasons` in request order.
     #[error("{message}")]
-    TransactionCanceled { message: String, reasons: Vec<Value> },
+    TransactionCanceled {
+        message: String,
+        reasons: Vec<Value>,
+    },
     /// `TransactionConflictException`.
     #[error("{0}")]
     TransactionConflict(String),

@@ -30,7 +30,10 @@ pub struct DynamoDbConfig {
 
 impl Default for DynamoDbConfig {
     fn default() -> Self {
-        Self { ttl_sweep_interval: Duration::from_secs(5), enforce_throughput: false }
+        Self {
+            ttl_sweep_interval: Duration::from_secs(5),
+            enforce_throughput: false,
+        }
     }
 }
 
@@ -47,7 +50,12 @@ pub struct DynamoDb {
 impl DynamoDb {
     pub fn new(store: Arc<dyn Store>, config: DynamoDbConfig) -> Arc<Self> {
         let stream_signal = streams::Signal::install(store.as_ref());
-        Arc::new(Self { store, config, tables: Arc::default(), stream_signal })
+        Arc::new(Self {
+            store,
+            config,
+            tables: Arc::default(),
+            stream_signal,
+        })
     }
 }
 

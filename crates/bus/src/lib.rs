@@ -5,6 +5,8 @@
 //! * [`LogSink`]: write CloudWatch Logs events (implemented by `lamina-logs`, used by Lambda).
 //! * [`Invoker`]: invoke a Lambda function (implemented by `lamina-lambda`, used by API Gateway,
 //!   SQS/SNS/stream event sources).
+//! * [`QueueSender`]: enqueue to SQS (implemented by `lamina-sqs`, used by SNS and Lambda).
+//! * [`TopicPublisher`]: publish to SNS (implemented by `lamina-sns`).
 
 use bytes::Bytes;
 use lamina_core::BoxFuture;
@@ -40,7 +42,11 @@ pub trait LogSink: Send + Sync + 'static {
 pub struct NullLogSink;
 
 impl LogSink for NullLogSink {
-    fn put_events<'a>(&'a self, _: &'a LogStreamRef, _: Vec<LogEvent>) -> BoxFuture<'a, Result<(), String>> {
+    fn put_events<'a>(
+        &'a self,
+        _: &'a LogStreamRef,
+        _: Vec<LogEvent>,
+    ) -> BoxFuture<'a, Result<(), String>> {
         Box::pin(async { Ok(()) })
     }
 }
@@ -86,4 +92,54 @@ pub struct InvokeError {
 /// Invokes Lambda functions.
 pub trait Invoker: Send + Sync + 'static {
     fn invoke(&self, req: InvokeRequest) -> BoxFuture<'_, Result<InvokeResponse, InvokeError>>;
+}
+
+/// A message for a queue, as another service hands it over (SNS fan-out, Lambda
+/// destinations and dead-letter queues, S3 notifications).
+#[derive(Debug, Clone, Default)]
+pub struct QueueMessage {
+    pub body: String,
+    /// SQS message attributes in canonical JSON form
+    /// (`{"name": {"DataType": "String", "StringValue": "v"}}`).
+    pub attributes: serde_json::Map<String, serde_json::Value>,
+    /// FIFO queues.
+    pub group_id: Option<String>,
+    pub deduplication_id: Option<String>,
+}
+
+/// Why a message could not be enqueued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueError {
+    /// The SQS error code (`QueueDoesNotExist`, `InvalidParameterValue`, ...).
+    pub code: String,
+    pub message: String,
+}
+
+/// Sends messages to SQS queues by ARN (implemented by `lamina-sqs`).
+pub trait QueueSender: Send + Sync + 'static {
+    /// Enqueues durably; returns the message id.
+    fn send<'a>(
+        &'a self,
+        queue_arn: &'a str,
+        message: QueueMessage,
+    ) -> BoxFuture<'a, Result<String, QueueError>>;
+}
+
+/// A notification for a topic (implemented by `lamina-sns`; used by Lambda destinations,
+/// CloudWatch alarms, S3 notifications).
+#[derive(Debug, Clone, Default)]
+pub struct TopicMessage {
+    pub subject: Option<String>,
+    pub message: String,
+    /// SNS message attributes in canonical JSON form.
+    pub attributes: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Publishes to SNS topics by ARN.
+pub trait TopicPublisher: Send + Sync + 'static {
+    fn publish<'a>(
+        &'a self,
+        topic_arn: &'a str,
+        message: TopicMessage,
+    ) -> BoxFuture<'a, Result<String, QueueError>>;
 }

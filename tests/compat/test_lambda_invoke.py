@@ -19,7 +19,7 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from ddb_helpers import make_table  # noqa: F401  (fixture)
+from ddb_helpers import wait_active as wait_table_active
 from lambda_helpers import (
     REPORT_RE, REQUEST_TOO_LARGE, RESPONSE_TOO_LARGE, THROTTLE_REASON, TIMEOUT_SUFFIX, Functions,
     error_of, host_python_runtime, invoke, log_lines, ok, poll, require_zips, wait_updated,
@@ -44,6 +44,21 @@ def ddb(client):
 @pytest.fixture
 def logs(client):
     return client("logs")
+
+
+@pytest.fixture
+def table(ddb):
+    """A fresh PAY_PER_REQUEST table keyed by `pk` (S), deleted after the test."""
+    name = f"compat-lambda-{uuid.uuid4().hex[:10]}"
+    ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    wait_table_active(ddb, name)
+    yield name
+    try:
+        ddb.delete_table(TableName=name)
+    except ClientError:
+        pass
 
 
 @pytest.fixture
@@ -225,8 +240,7 @@ def test_versions_and_aliases(lam, fns):
 # Invocation types
 
 
-def test_event_invocation_returns_202_and_runs(lam, fns, ddb, make_table):  # noqa: F811
-    table = make_table()
+def test_event_invocation_returns_202_and_runs(lam, fns, ddb, table):
     name = fns.create("python", handler="handler.record")["FunctionName"]
     pk = uuid.uuid4().hex
     r = invoke(lam, name, {"table": table, "pk": pk}, InvocationType="Event")
@@ -262,6 +276,18 @@ def assert_recovers(lam, name, fresh):
     if fresh:
         # The failed environment was replaced: module state starts over.
         assert body["count"] == 1, body
+
+
+def test_fault_handler_raises(lam, fns):
+    name = fns.create("python", handler="handler.dispatch")["FunctionName"]
+    r = invoke(lam, name, {"action": "fail", "message": "bad input"})
+    assert r.status == 200 and r.function_error == "Unhandled", r
+    err = r.json
+    assert (err["errorType"], err["errorMessage"]) == ("ValueError", "bad input")
+    assert set(err) <= {"errorType", "errorMessage", "stackTrace", "requestId"}, err
+    if "requestId" in err:
+        assert err["requestId"] == r.request_id
+    assert_recovers(lam, name, fresh=False)
 
 
 def test_fault_exit_mid_invocation(lam, fns):
@@ -345,8 +371,7 @@ def test_reserved_concurrency_zero_throttles(lam, fns):
 # The function talks to other services; its output reaches CloudWatch Logs
 
 
-def test_python_function_calls_dynamodb_without_endpoint(lam, fns, ddb, make_table):  # noqa: F811
-    table = make_table()
+def test_python_function_calls_dynamodb_without_endpoint(lam, fns, ddb, table):
     name = fns.create("python", handler="handler.dynamo", timeout=30)["FunctionName"]
     pk = uuid.uuid4().hex
     r = invoke(lam, name, {"table": table, "pk": pk})

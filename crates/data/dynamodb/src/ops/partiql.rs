@@ -8,7 +8,8 @@
 //! Batch members answer per statement (`Error` with `Code` `ValidationError`,
 //! `ConditionalCheckFailed`, `DuplicateItem`, `ResourceNotFound`, ...); a batch holds reads
 //! only or writes only. A transaction holds reads only or writes only, without RETURNING or
-//! index reads, every read naming the whole key.
+//! index reads, every read naming the whole key; a write transaction's `ClientRequestToken`
+//! makes it idempotent for 10 minutes (shared with TransactWriteItems' token store).
 
 mod dml;
 mod read;
@@ -19,6 +20,7 @@ use crate::DynamoDb;
 use crate::error::{DdbError, Result};
 use crate::expr;
 use crate::ops::query::capacity::{self, Consumed, Mode};
+use crate::ops::transact::token;
 use crate::partiql::{self, Projection, Statement};
 use crate::store::{Loaded, load_table_for_items};
 use crate::table::TableMeta;
@@ -497,6 +499,16 @@ async fn execute_transaction(db: &DynamoDb, ctx: &RequestContext, input: &Value)
             "ExecuteTransaction API does not support both read and write operations in the same request.",
         ));
     }
+    // ClientRequestToken: the same request again within the window answers the first answer
+    // without writing again (TransactWriteItems' token store).
+    let token = field(input, "ClientRequestToken").and_then(Value::as_str);
+    let fingerprint = token::fingerprint(input);
+    if reads == 0
+        && let Some(t) = token
+        && let Some(answer) = token::lookup(db, ctx, t, &fingerprint).await?
+    {
+        return Ok(answer);
+    }
     let mut tables = Vec::with_capacity(stmts.len());
     for s in &stmts {
         tables.push(table(db, ctx, s.table()).await?);
@@ -566,5 +578,11 @@ async fn execute_transaction(db: &DynamoDb, ctx: &RequestContext, input: &Value)
     if let Some(cc) = capacity::list(&consumed, mode) {
         out.insert("ConsumedCapacity".into(), cc);
     }
-    Ok(Value::Object(out))
+    let answer = Value::Object(out);
+    if reads == 0
+        && let Some(t) = token
+    {
+        token::remember(db, ctx, t, &fingerprint, &answer).await?;
+    }
+    Ok(answer)
 }

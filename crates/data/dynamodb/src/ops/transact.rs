@@ -15,7 +15,7 @@
 
 #[cfg(test)]
 mod tests;
-mod token;
+pub(crate) mod token;
 
 use crate::DynamoDb;
 use crate::error::{DdbError, Result};

@@ -413,3 +413,24 @@ async fn partiql_transaction_all_or_nothing() {
         "Transaction request cannot include multiple operations on one item"
     );
 }
+
+#[tokio::test]
+async fn partiql_transaction_token_runs_once() {
+    let db = db();
+    hash_table(&db, "h").await;
+    put(&db, "h", json!({"pk": {"S": "c"}, "n": {"N": "0"}})).await;
+    let req = json!({"ClientRequestToken": "tok-1", "TransactStatements": [
+        {"Statement": "UPDATE h SET n = n + 1 WHERE pk = 'c'"},
+    ]});
+    ok(&db, "ExecuteTransaction", req.clone()).await;
+    ok(&db, "ExecuteTransaction", req).await;
+    assert_eq!(get(&db, "c").await["n"], json!({"N": "1"}));
+    let other = json!({"ClientRequestToken": "tok-1", "TransactStatements": [
+        {"Statement": "UPDATE h SET n = n + 2 WHERE pk = 'c'"},
+    ]});
+    assert_eq!(
+        err(&db, "ExecuteTransaction", other).await.0,
+        "IdempotentParameterMismatchException"
+    );
+    assert_eq!(get(&db, "c").await["n"], json!({"N": "1"}));
+}

@@ -1,7 +1,9 @@
 use bytes::Bytes;
 use lamina_core::{AwsError, BoxFuture, RequestContext, Service, common, new_request_id};
 use lamina_wire::detect::{Detected, detect};
-use lamina_wire::{HttpRequest, HttpResponse, Protocol, ResponseMeta, sigv4};
+use lamina_wire::{
+    HttpRequest, HttpResponse, Protocol, RawContext, RawHandler, ResponseMeta, sigv4,
+};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
@@ -53,9 +55,31 @@ pub trait CredentialResolver: Send + Sync + 'static {
     fn resolve<'a>(&'a self, access_key_id: &'a str) -> BoxFuture<'a, Option<ResolvedCredentials>>;
 }
 
+/// Where a [`RawHandler`] is mounted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RawRoute {
+    /// Requests whose path starts with this prefix (e.g. `/_lamina/sns/`).
+    PathPrefix(String),
+    /// Requests whose Host (without port) ends with this suffix (e.g. `.execute-api.localhost`).
+    HostSuffix(String),
+}
+
+impl RawRoute {
+    fn matches(&self, req: &HttpRequest) -> bool {
+        match self {
+            RawRoute::PathPrefix(p) => req.path.starts_with(p.as_str()),
+            RawRoute::HostSuffix(suffix) => req
+                .header("host")
+                .map(|h| h.rsplit_once(':').map_or(h, |(name, _)| name))
+                .is_some_and(|name| name.ends_with(suffix.as_str())),
+        }
+    }
+}
+
 /// Routes requests to services.
 pub struct Gateway {
     config: GatewayConfig,
+    raw: Vec<(RawRoute, Arc<dyn RawHandler>)>,
     services: BTreeMap<&'static str, Arc<dyn Service>>,
     credentials: Option<Arc<dyn CredentialResolver>>,
     backend: &'static str,
@@ -65,6 +89,7 @@ impl Gateway {
     pub fn new(config: GatewayConfig, backend: &'static str) -> Self {
         Self {
             config,
+            raw: Vec::new(),
             services: BTreeMap::new(),
             credentials: None,
             backend,
@@ -73,6 +98,13 @@ impl Gateway {
 
     pub fn with_service(mut self, service: Arc<dyn Service>) -> Self {
         self.services.insert(service.name(), service);
+        self
+    }
+
+    /// Mounts a handler for non-API requests; routes are tried in the order added, before
+    /// Lamina's own admin routes and service detection.
+    pub fn with_raw_route(mut self, route: RawRoute, handler: Arc<dyn RawHandler>) -> Self {
+        self.raw.push((route, handler));
         self
     }
 
@@ -97,6 +129,24 @@ impl Gateway {
     pub async fn handle(&self, req: HttpRequest, endpoint: String) -> HttpResponse {
         let started = Instant::now();
         let request_id = new_request_id();
+        if let Some((route, handler)) = self.raw.iter().find(|(r, _)| r.matches(&req)) {
+            let label = match route {
+                RawRoute::PathPrefix(p) | RawRoute::HostSuffix(p) => p.clone(),
+            };
+            let ctx = RawContext {
+                request_id: request_id.clone(),
+                endpoint,
+                account_id: self.config.account_id.clone(),
+                region: self.config.region.clone(),
+            };
+            let mut resp = handler.handle(req, ctx).await;
+            if resp.header("x-amzn-RequestId").is_none() {
+                resp.headers
+                    .push(("x-amzn-RequestId".into(), request_id.clone()));
+            }
+            Trail::new("raw", &label).log(&request_id, resp.status, started, None);
+            return resp;
+        }
         if req.path.starts_with("/_lamina/") || req.path == "/_lamina" {
             let resp = crate::admin::handle(self, &req, &request_id);
             Trail::new("lamina", &req.path).log(&request_id, resp.status, started, None);

@@ -12,5 +12,7 @@ mod admin;
 mod dispatch;
 mod server;
 
-pub use dispatch::{AuthMode, CredentialResolver, Gateway, GatewayConfig, ResolvedCredentials};
+pub use dispatch::{
+    AuthMode, CredentialResolver, Gateway, GatewayConfig, RawRoute, ResolvedCredentials,
+};
 pub use server::serve;

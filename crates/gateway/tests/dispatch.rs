@@ -229,3 +229,60 @@ async fn health_lists_services() {
     assert_eq!(b["services"]["ssm"]["state"], "running");
     assert_eq!(b["services"]["lambda"]["state"], "not_implemented");
 }
+
+struct Echo;
+
+impl lamina_wire::RawHandler for Echo {
+    fn handle<'a>(
+        &'a self,
+        req: HttpRequest,
+        ctx: lamina_wire::RawContext,
+    ) -> lamina_core::BoxFuture<'a, HttpResponse> {
+        Box::pin(async move {
+            HttpResponse {
+                status: 200,
+                headers: vec![],
+                body: Bytes::from(format!("{} {} {}", req.method, req.path, ctx.account_id)),
+            }
+        })
+    }
+}
+
+#[tokio::test]
+async fn raw_routes_by_path_prefix_and_host_suffix() {
+    use lamina_gateway::RawRoute;
+    let gw = gateway()
+        .with_raw_route(
+            RawRoute::PathPrefix("/_lamina/echo/".into()),
+            Arc::new(Echo),
+        )
+        .with_raw_route(
+            RawRoute::HostSuffix(".execute-api.localhost".into()),
+            Arc::new(Echo),
+        );
+    let by_path = gw
+        .handle(request("GET", "/_lamina/echo/x", &[], ""), String::new())
+        .await;
+    assert_eq!(by_path.status, 200);
+    assert_eq!(&by_path.body[..], b"GET /_lamina/echo/x 000000000000");
+    assert!(by_path.header("x-amzn-RequestId").is_some());
+    let by_host = gw
+        .handle(
+            request(
+                "POST",
+                "/prod/items",
+                &[("host", "abc123.execute-api.localhost:4566")],
+                "{}",
+            ),
+            String::new(),
+        )
+        .await;
+    assert_eq!(&by_host.body[..], b"POST /prod/items 000000000000");
+    // health still wins, and other requests still reach the services
+    let health = gw
+        .handle(request("GET", "/_lamina/health", &[], ""), String::new())
+        .await;
+    assert_eq!(body(&health)["status"], "running");
+    let other = ssm(&gw, "DescribeParameters", json!({})).await;
+    assert_eq!(other.status, 200);
+}

@@ -66,7 +66,10 @@ pub struct HttpResponse {
 
 impl HttpResponse {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -172,4 +175,26 @@ pub fn serialize_error(
         Protocol::RestJson => rest_json::serialize_error(model, err, meta),
         Protocol::RestXml => rest_xml::serialize_error(model, err, meta),
     }
+}
+
+/// What a [`RawHandler`] learns about the request besides the request itself.
+#[derive(Debug, Clone)]
+pub struct RawContext {
+    pub request_id: String,
+    /// `scheme://host[:port]` the client used.
+    pub endpoint: String,
+    pub account_id: String,
+    pub region: String,
+}
+
+/// A handler for requests that are not AWS API calls — data planes with their own HTTP
+/// shape (API Gateway invoke URLs) and Lamina's service-specific routes (the SNS signing
+/// certificate, test inspection endpoints). The binary registers them with the gateway by
+/// path prefix or host suffix; they see the raw request and answer it as they like.
+pub trait RawHandler: Send + Sync + 'static {
+    fn handle<'a>(
+        &'a self,
+        req: HttpRequest,
+        ctx: RawContext,
+    ) -> lamina_core::BoxFuture<'a, HttpResponse>;
 }

@@ -1,0 +1,33 @@
+//! API Gateway: REST APIs (`apigateway`, v1) and HTTP APIs (`apigatewayv2`), their control
+//! planes (AWS services behind the rest-json codec) and the data plane (invoke URLs, a
+//! [`lamina_wire::RawHandler`] the binary mounts on `.execute-api.<host>` and
+//! `/restapis/<id>/<stage>/_user_request_/`). (under construction — see docs/apigateway.md)
+//!
+//! Modules: `v1/` (REST API control plane and data plane), `v2/` (HTTP API control plane and
+//! data plane), `vtl/` (the Velocity template engine for mapping templates, pure), `schema/`
+//! (JSON Schema draft 4 request validation), `throttle/` (token buckets, quotas, API keys
+//! and usage plans). `dataplane.rs` routes an invoke URL to the v1 or v2 API that owns it.
+
+pub mod dataplane;
+pub mod schema;
+pub mod throttle;
+pub mod v1;
+pub mod v2;
+pub mod vtl;
+
+use lamina_bus::{Invoker, LogSink};
+use lamina_storage::Store;
+use std::sync::Arc;
+
+/// The state both control planes and the data plane share.
+pub struct ApiGateway {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) invoker: Option<Arc<dyn Invoker>>,
+    pub(crate) logs: Arc<dyn LogSink>,
+}
+
+impl ApiGateway {
+    pub fn new(store: Arc<dyn Store>, invoker: Option<Arc<dyn Invoker>>, logs: Arc<dyn LogSink>) -> Arc<Self> {
+        Arc::new(Self { store, invoker, logs })
+    }
+}

@@ -72,10 +72,30 @@ fn prepare(mount: &Path, own: Option<String>) -> Option<PathBuf> {
         let probe = dir.join(format!("probe-{}", std::process::id()));
         if fs::create_dir_all(&dir).is_ok() && fs::create_dir(&probe).is_ok() {
             let _ = fs::remove_dir(&probe);
+            sweep(&dir);
             return Some(dir);
         }
     }
     None
+}
+
+/// Removes the groups a crashed or killed Lamina left behind: empty, and older than a minute
+/// (so a group another Lamina process is just setting up is left alone).
+fn sweep(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let p = e.path();
+        let old = e
+            .metadata()
+            .ok()
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > std::time::Duration::from_secs(60));
+        let empty = fs::read_to_string(p.join("cgroup.procs")).is_ok_and(|s| s.trim().is_empty());
+        if p.is_dir() && old && empty {
+            let _ = fs::remove_dir(&p);
+        }
+    }
 }
 
 impl Cgroups {

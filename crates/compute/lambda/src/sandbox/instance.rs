@@ -316,6 +316,17 @@ impl Drop for Sandbox {
     fn drop(&mut self) {
         self.kill();
         crate::sandbox::lock(&self.registry).remove(&self.id);
+        // killed processes leave their cgroup within a millisecond or two; removing it here
+        // keeps nothing behind even when the runtime stops before the cleanup task runs
+        if let Some(g) = &self.cgroup {
+            for _ in 0..20 {
+                if g.remove() {
+                    self.cgroup = None;
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
         let mut exit = self.exit.clone();
         let capture = self.capture.clone();
         let log = self.log.clone();

@@ -130,9 +130,9 @@ impl Inner {
         }
         sb.last_used = Instant::now();
         let mut pools = lock(&self.pools);
-        if let Some(pool) = pools.get_mut(key)
-            && pool.revision == sb.revision
-        {
+        // the reaper drops empty pools, also while their only sandbox is busy
+        let pool = pools.entry(key.to_string()).or_insert_with(|| Pool { revision: sb.revision.clone(), idle: Vec::new() });
+        if pool.revision == sb.revision {
             pool.idle.push(sb);
         }
     }

@@ -5,9 +5,12 @@
 //!   Lambda Runtime API on its own loopback listener, warm reuse, timeouts, limits;
 //! * `code`: function and layer packages, content-addressed, extracted on demand.
 
+pub mod code;
 pub mod error;
+pub(crate) mod model;
 pub(crate) mod ops;
 pub mod sandbox;
+pub(crate) mod store;
 
 pub use error::LambdaError;
 

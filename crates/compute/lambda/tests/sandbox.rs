@@ -18,7 +18,11 @@ use std::time::{Duration, Instant};
 struct Recorder(Mutex<Vec<(LogStreamRef, LogEvent)>>);
 
 impl LogSink for Recorder {
-    fn put_events<'a>(&'a self, s: &'a LogStreamRef, ev: Vec<LogEvent>) -> BoxFuture<'a, Result<(), String>> {
+    fn put_events<'a>(
+        &'a self,
+        s: &'a LogStreamRef,
+        ev: Vec<LogEvent>,
+    ) -> BoxFuture<'a, Result<(), String>> {
         let mut g = self.0.lock().unwrap();
         g.extend(ev.into_iter().map(|e| (s.clone(), e)));
         Box::pin(async { Ok(()) })
@@ -27,7 +31,12 @@ impl LogSink for Recorder {
 
 impl Recorder {
     fn messages(&self) -> Vec<String> {
-        self.0.lock().unwrap().iter().map(|(_, e)| e.message.clone()).collect()
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, e)| e.message.clone())
+            .collect()
     }
 }
 
@@ -45,7 +54,12 @@ fn env_with(idle: Duration) -> Env {
     cfg.idle_timeout = idle;
     let logs = Arc::new(Recorder::default());
     let manager = Manager::new(&cfg, logs.clone());
-    Env { _dir: dir, root, manager, logs }
+    Env {
+        _dir: dir,
+        root,
+        manager,
+        logs,
+    }
 }
 
 fn env() -> Env {
@@ -96,17 +110,26 @@ fn input(payload: &str) -> InvokeInput {
 }
 
 fn json_of(o: &InvokeOutcome) -> Value {
-    serde_json::from_slice(&o.payload).unwrap_or_else(|_| panic!("not JSON: {:?}", String::from_utf8_lossy(&o.payload)))
+    serde_json::from_slice(&o.payload)
+        .unwrap_or_else(|_| panic!("not JSON: {:?}", String::from_utf8_lossy(&o.payload)))
 }
 
 fn have(program: &str) -> Option<String> {
-    let out = std::process::Command::new(program).arg("--version").output().ok()?;
+    let out = std::process::Command::new(program)
+        .arg("--version")
+        .output()
+        .ok()?;
     out.status.success().then(|| program.to_string())
 }
 
 fn python_exe() -> Option<String> {
-    let out = std::process::Command::new("python3").args(["-c", "import sys; print(sys.executable)"]).output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    let out = std::process::Command::new("python3")
+        .args(["-c", "import sys; print(sys.executable)"])
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
 macro_rules! need {
@@ -125,7 +148,11 @@ macro_rules! need {
 async fn measure(m: &Manager, s: &FunctionSpec, n: usize) -> (f64, f64, f64) {
     let t = Instant::now();
     let o = m.invoke(s, input("{}")).await.unwrap();
-    assert!(o.function_error.is_none(), "{:?}", String::from_utf8_lossy(&o.payload));
+    assert!(
+        o.function_error.is_none(),
+        "{:?}",
+        String::from_utf8_lossy(&o.payload)
+    );
     let cold = t.elapsed().as_secs_f64() * 1000.0;
     let mut warm = Vec::new();
     for _ in 0..n {
@@ -194,7 +221,12 @@ async fn sandbox_python_handler_env_warm_reuse_and_logs() {
     let first = input(r#"{"k": 1}"#);
     let rid = first.request_id.clone();
     let o = e.manager.invoke(&s, first).await.unwrap();
-    assert_eq!(o.function_error, None, "{}", String::from_utf8_lossy(&o.payload));
+    assert_eq!(
+        o.function_error,
+        None,
+        "{}",
+        String::from_utf8_lossy(&o.payload)
+    );
     let v = json_of(&o);
     assert_eq!(v["count"], 1);
     assert_eq!(v["event"], json!({"k": 1}));
@@ -202,7 +234,10 @@ async fn sandbox_python_handler_env_warm_reuse_and_logs() {
     assert_eq!(v["version"], "$LATEST");
     assert_eq!(v["memory"], "256");
     assert_eq!(v["request_id"], rid.as_str());
-    assert_eq!(v["arn"], "arn:aws:lambda:us-east-1:123456789012:function:pyfn");
+    assert_eq!(
+        v["arn"],
+        "arn:aws:lambda:us-east-1:123456789012:function:pyfn"
+    );
     assert!(v["remaining"].as_u64().unwrap() > 2000 && v["remaining"].as_u64().unwrap() <= 3000);
     assert_eq!(v["greeting"], "hello");
     assert_eq!(v["endpoint"], "http://127.0.0.1:4566");
@@ -218,11 +253,20 @@ async fn sandbox_python_handler_env_warm_reuse_and_logs() {
     );
     assert!(o.init_duration_ms.is_some());
     let tail = o.log_tail.unwrap();
-    assert!(tail.contains(&format!("START RequestId: {rid} Version: $LATEST")), "{tail}");
+    assert!(
+        tail.contains(&format!("START RequestId: {rid} Version: $LATEST")),
+        "{tail}"
+    );
     assert!(tail.contains("invocation 1 event {\"k\": 1}"), "{tail}");
     assert!(tail.contains(&format!("END RequestId: {rid}")), "{tail}");
-    assert!(tail.contains(&format!("REPORT RequestId: {rid}\tDuration: ")) && tail.contains("\tInit Duration: "));
-    assert!(tail.contains("\tMemory Size: 256 MB\tMax Memory Used: "), "{tail}");
+    assert!(
+        tail.contains(&format!("REPORT RequestId: {rid}\tDuration: "))
+            && tail.contains("\tInit Duration: ")
+    );
+    assert!(
+        tail.contains("\tMemory Size: 256 MB\tMax Memory Used: "),
+        "{tail}"
+    );
 
     // warm: the module-level counter survives, no init this time
     let o2 = e.manager.invoke(&s, input("{}")).await.unwrap();
@@ -237,13 +281,18 @@ async fn sandbox_python_handler_env_warm_reuse_and_logs() {
     let o3 = e.manager.invoke(&s2, input("{}")).await.unwrap();
     assert_eq!(json_of(&o3)["count"], 1);
 
-    let (cold, p50, p99) = measure(&e.manager, &spec(&dir, "python3.12", "app.handler", 3), 50).await;
+    let (cold, p50, p99) =
+        measure(&e.manager, &spec(&dir, "python3.12", "app.handler", 3), 50).await;
     println!("python ({py}): cold start {cold:.1} ms, warm invoke p50 {p50:.2} ms p99 {p99:.2} ms");
 
     // the log stream got START, the function's line, END and REPORT, in that order
     tokio::time::sleep(Duration::from_millis(400)).await;
     let msgs = e.logs.messages();
-    let pos = |needle: &str| msgs.iter().position(|m| m.contains(needle)).unwrap_or_else(|| panic!("no {needle}"));
+    let pos = |needle: &str| {
+        msgs.iter()
+            .position(|m| m.contains(needle))
+            .unwrap_or_else(|| panic!("no {needle}"))
+    };
     let (a, b, c, d) = (
         pos(&format!("START RequestId: {rid}")),
         pos("invocation 1 event"),
@@ -273,8 +322,16 @@ async fn sandbox_python_errors_as_aws_formats_them() {
     assert_eq!(v["errorType"], "ValueError");
     assert_eq!(v["requestId"], rid.as_str());
     let st = v["stackTrace"].as_array().unwrap();
-    assert!(st.iter().any(|f| f.as_str().unwrap().contains("raise ValueError(\"boom\")")), "{st:?}");
-    assert!(!st.iter().any(|f| f.as_str().unwrap().contains("python_bootstrap")), "{st:?}");
+    assert!(
+        st.iter()
+            .any(|f| f.as_str().unwrap().contains("raise ValueError(\"boom\")")),
+        "{st:?}"
+    );
+    assert!(
+        !st.iter()
+            .any(|f| f.as_str().unwrap().contains("python_bootstrap")),
+        "{st:?}"
+    );
     let tail = o.log_tail.unwrap();
     assert!(tail.contains("[ERROR] ValueError: boom"), "{tail}");
     // the environment stays warm after a handled error
@@ -287,7 +344,10 @@ async fn sandbox_python_errors_as_aws_formats_them() {
     assert_eq!(o.function_error.as_deref(), Some("Unhandled"));
     let v = json_of(&o);
     assert_eq!(v["errorType"], "Runtime.ImportModuleError");
-    assert_eq!(v["errorMessage"], "Unable to import module 'missing': No module named 'missing'");
+    assert_eq!(
+        v["errorMessage"],
+        "Unable to import module 'missing': No module named 'missing'"
+    );
     assert_eq!(v["requestId"], "");
     assert!(o.log_tail.unwrap().contains("INIT_REPORT Init Duration: "));
 
@@ -302,14 +362,25 @@ async fn sandbox_python_errors_as_aws_formats_them() {
         &e,
         "pyboto",
         &[
-            ("boto3/__init__.py", "raise ModuleNotFoundError(\"No module named 'boto3'\", name='boto3')\n"),
+            (
+                "boto3/__init__.py",
+                "raise ModuleNotFoundError(\"No module named 'boto3'\", name='boto3')\n",
+            ),
             ("app.py", "import boto3\ndef handler(e, c):\n    return 1\n"),
         ],
     );
-    let o = e.manager.invoke(&spec(&dir, "python3.12", "app.handler", 3), input("{}")).await.unwrap();
+    let o = e
+        .manager
+        .invoke(&spec(&dir, "python3.12", "app.handler", 3), input("{}"))
+        .await
+        .unwrap();
     assert_eq!(json_of(&o)["errorType"], "Runtime.ImportModuleError");
     let tail = o.log_tail.unwrap();
-    assert!(tail.contains("boto3 is not available to the Python interpreter") && tail.contains("pip install boto3"), "{tail}");
+    assert!(
+        tail.contains("boto3 is not available to the Python interpreter")
+            && tail.contains("pip install boto3"),
+        "{tail}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -321,27 +392,45 @@ async fn sandbox_python_exit_timeout_large_and_chatty() {
     // exits mid-invocation
     let inp = input("{}");
     let rid = inp.request_id.clone();
-    let o = e.manager.invoke(&spec(&dir, "python3.12", "app.die", 3), inp).await.unwrap();
+    let o = e
+        .manager
+        .invoke(&spec(&dir, "python3.12", "app.die", 3), inp)
+        .await
+        .unwrap();
     assert_eq!(o.function_error.as_deref(), Some("Unhandled"));
     assert_eq!(
         json_of(&o),
         json!({"errorType": "Runtime.ExitError", "errorMessage": format!("RequestId: {rid} Error: Runtime exited with error: exit status 1")})
     );
     let tail = o.log_tail.unwrap();
-    assert!(tail.contains("about to exit") && tail.contains("\tStatus: error\tError Type: Runtime.ExitError"), "{tail}");
+    assert!(
+        tail.contains("about to exit")
+            && tail.contains("\tStatus: error\tError Type: Runtime.ExitError"),
+        "{tail}"
+    );
 
     // hangs past a 1 s timeout
     let inp = input("{}");
     let rid = inp.request_id.clone();
     let t = Instant::now();
-    let o = e.manager.invoke(&spec(&dir, "python3.12", "app.hang", 1), inp).await.unwrap();
+    let o = e
+        .manager
+        .invoke(&spec(&dir, "python3.12", "app.hang", 1), inp)
+        .await
+        .unwrap();
     let took = t.elapsed();
-    assert!(took >= Duration::from_secs(1) && took < Duration::from_secs(3), "{took:?}");
+    assert!(
+        took >= Duration::from_secs(1) && took < Duration::from_secs(3),
+        "{took:?}"
+    );
     assert_eq!(o.function_error.as_deref(), Some("Unhandled"));
     let v = json_of(&o);
     let msg = v["errorMessage"].as_str().unwrap();
     assert_eq!(v.as_object().unwrap().len(), 1);
-    assert!(msg.ends_with(&format!(" {rid} Task timed out after 1.00 seconds")), "{msg}");
+    assert!(
+        msg.ends_with(&format!(" {rid} Task timed out after 1.00 seconds")),
+        "{msg}"
+    );
     assert_eq!(msg.find('Z'), Some(23), "{msg}");
     assert!(o.log_tail.unwrap().contains("\tStatus: timeout"));
     assert!(o.duration_ms >= 1000.0);
@@ -363,18 +452,39 @@ async fn sandbox_python_exit_timeout_large_and_chatty() {
 
     // 10 MB of logs: the invocation completes, memory stays bounded, the tail is 4 KB
     let t = Instant::now();
-    let o = e.manager.invoke(&spec(&dir, "python3.12", "app.chatty", 30), input("{}")).await.unwrap();
-    println!("python printing 10 MB of logs: {:.0} ms", t.elapsed().as_secs_f64() * 1000.0);
-    assert_eq!(o.function_error, None, "{}", String::from_utf8_lossy(&o.payload));
+    let o = e
+        .manager
+        .invoke(&spec(&dir, "python3.12", "app.chatty", 30), input("{}"))
+        .await
+        .unwrap();
+    println!(
+        "python printing 10 MB of logs: {:.0} ms",
+        t.elapsed().as_secs_f64() * 1000.0
+    );
+    assert_eq!(
+        o.function_error,
+        None,
+        "{}",
+        String::from_utf8_lossy(&o.payload)
+    );
     assert_eq!(&o.payload[..], b"\"done\"");
     let tail = o.log_tail.unwrap();
-    assert!(tail.len() <= 4096 && tail.contains("REPORT RequestId"), "{}", tail.len());
+    assert!(
+        tail.len() <= 4096 && tail.contains("REPORT RequestId"),
+        "{}",
+        tail.len()
+    );
     tokio::time::sleep(Duration::from_millis(500)).await;
     let logged: usize = e.logs.messages().iter().map(String::len).sum();
     assert!(logged >= 8 * 1024 * 1024, "logged {logged}");
 
     // and Lamina keeps serving
-    let v = json_of(&e.manager.invoke(&spec(&dir, "python3.12", "app.handler", 3), input("{}")).await.unwrap());
+    let v = json_of(
+        &e.manager
+            .invoke(&spec(&dir, "python3.12", "app.handler", 3), input("{}"))
+            .await
+            .unwrap(),
+    );
     assert_eq!(v["count"], 1);
 }
 
@@ -398,7 +508,11 @@ async fn sandbox_python_memory_limit() {
         json_of(&o),
         json!({"errorType": "Runtime.OutOfMemory", "errorMessage": format!("RequestId: {rid} Error: Runtime exited with error: signal: killed")})
     );
-    assert!(o.max_memory_used_mb >= 120 && o.max_memory_used_mb <= 129, "{}", o.max_memory_used_mb);
+    assert!(
+        o.max_memory_used_mb >= 120 && o.max_memory_used_mb <= 129,
+        "{}",
+        o.max_memory_used_mb
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -417,41 +531,95 @@ async fn sandbox_node_handlers() {
                  context, callback) => { setTimeout(() => callback(null, { via: 'callback' }), 5); };\nexports.fail = \
                  async () => { throw new TypeError('bad thing'); };\n",
             ),
-            ("esm.mjs", "export const handler = async (event) => ({ esm: true, event });\n"),
+            (
+                "esm.mjs",
+                "export const handler = async (event) => ({ esm: true, event });\n",
+            ),
         ],
     );
     let inp = input(r#"{"a": 1}"#);
     let rid = inp.request_id.clone();
-    let o = e.manager.invoke(&spec(&dir, "nodejs20.x", "index.handler", 3), inp).await.unwrap();
-    assert_eq!(o.function_error, None, "{}", String::from_utf8_lossy(&o.payload));
+    let o = e
+        .manager
+        .invoke(&spec(&dir, "nodejs20.x", "index.handler", 3), inp)
+        .await
+        .unwrap();
+    assert_eq!(
+        o.function_error,
+        None,
+        "{}",
+        String::from_utf8_lossy(&o.payload)
+    );
     let v = json_of(&o);
     assert_eq!(v["count"], 1);
     assert_eq!(v["name"], "nodefn");
     assert_eq!(v["id"], rid.as_str());
-    assert!(v["path"].as_str().unwrap().contains("/opt/nodejs/node_modules"));
+    assert!(
+        v["path"]
+            .as_str()
+            .unwrap()
+            .contains("/opt/nodejs/node_modules")
+    );
     let tail = o.log_tail.unwrap();
-    assert!(tail.contains(&format!("\t{rid}\tINFO\thello {{ a: 1 }}")), "{tail}");
-    let v = json_of(&e.manager.invoke(&spec(&dir, "nodejs20.x", "index.handler", 3), input("{}")).await.unwrap());
+    assert!(
+        tail.contains(&format!("\t{rid}\tINFO\thello {{ a: 1 }}")),
+        "{tail}"
+    );
+    let v = json_of(
+        &e.manager
+            .invoke(&spec(&dir, "nodejs20.x", "index.handler", 3), input("{}"))
+            .await
+            .unwrap(),
+    );
     assert_eq!(v["count"], 2);
 
-    let v = json_of(&e.manager.invoke(&spec(&dir, "nodejs20.x", "index.cb", 3), input("{}")).await.unwrap());
+    let v = json_of(
+        &e.manager
+            .invoke(&spec(&dir, "nodejs20.x", "index.cb", 3), input("{}"))
+            .await
+            .unwrap(),
+    );
     assert_eq!(v, json!({"via": "callback"}));
 
-    let o = e.manager.invoke(&spec(&dir, "nodejs20.x", "index.fail", 3), input("{}")).await.unwrap();
+    let o = e
+        .manager
+        .invoke(&spec(&dir, "nodejs20.x", "index.fail", 3), input("{}"))
+        .await
+        .unwrap();
     assert_eq!(o.function_error.as_deref(), Some("Unhandled"));
     let v = json_of(&o);
     assert_eq!(v["errorType"], "TypeError");
     assert_eq!(v["errorMessage"], "bad thing");
-    assert!(v["trace"][0].as_str().unwrap().starts_with("TypeError: bad thing"));
+    assert!(
+        v["trace"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("TypeError: bad thing")
+    );
 
-    let v = json_of(&e.manager.invoke(&spec(&dir, "nodejs20.x", "esm.handler", 3), input("[1]")).await.unwrap());
+    let v = json_of(
+        &e.manager
+            .invoke(&spec(&dir, "nodejs20.x", "esm.handler", 3), input("[1]"))
+            .await
+            .unwrap(),
+    );
     assert_eq!(v, json!({"esm": true, "event": [1]}));
 
-    let v = json_of(&e.manager.invoke(&spec(&dir, "nodejs20.x", "index.nope", 3), input("{}")).await.unwrap());
+    let v = json_of(
+        &e.manager
+            .invoke(&spec(&dir, "nodejs20.x", "index.nope", 3), input("{}"))
+            .await
+            .unwrap(),
+    );
     assert_eq!(v["errorType"], "Runtime.HandlerNotFound");
     assert_eq!(v["errorMessage"], "index.nope is undefined or not exported");
 
-    let (cold, p50, p99) = measure(&e.manager, &spec(&dir, "nodejs22.x", "index.handler", 3), 50).await;
+    let (cold, p50, p99) = measure(
+        &e.manager,
+        &spec(&dir, "nodejs22.x", "index.handler", 3),
+        50,
+    )
+    .await;
     println!("node ({node}): cold start {cold:.1} ms, warm invoke p50 {p50:.2} ms p99 {p99:.2} ms");
 }
 
@@ -498,30 +666,66 @@ async fn sandbox_provided_bootstrap_and_runtime_api() {
     let script = format!("#!{py}\n{PROVIDED}");
     let dir = code(&e, "custom", &[("bootstrap", &script)]);
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(dir.join("bootstrap"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(
+        dir.join("bootstrap"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
     let s = spec(&dir, "provided.al2023", "unused", 3);
     let before = lamina_core::now_epoch_millis();
     let o = e.manager.invoke(&s, input("{}")).await.unwrap();
-    assert_eq!(o.function_error, None, "{}", String::from_utf8_lossy(&o.payload));
+    assert_eq!(
+        o.function_error,
+        None,
+        "{}",
+        String::from_utf8_lossy(&o.payload)
+    );
     let v = json_of(&o);
     assert_eq!(v["count"], 1);
-    let deadline: u64 = v["headers"]["Lambda-Runtime-Deadline-Ms"].as_str().unwrap().parse().unwrap();
+    let deadline: u64 = v["headers"]["Lambda-Runtime-Deadline-Ms"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(deadline >= before + 3000 && deadline < before + 6000);
-    assert_eq!(v["headers"]["Lambda-Runtime-Invoked-Function-Arn"], s.invoked_arn.as_str());
-    assert!(v["headers"]["Lambda-Runtime-Trace-Id"].as_str().unwrap().starts_with("Root=1-"));
-    assert_eq!(v["wrong"], json!([400, {"errorMessage": "Invalid request ID", "errorType": "InvalidRequestID"}]));
+    assert_eq!(
+        v["headers"]["Lambda-Runtime-Invoked-Function-Arn"],
+        s.invoked_arn.as_str()
+    );
+    assert!(
+        v["headers"]["Lambda-Runtime-Trace-Id"]
+            .as_str()
+            .unwrap()
+            .starts_with("Root=1-")
+    );
+    assert_eq!(
+        v["wrong"],
+        json!([400, {"errorMessage": "Invalid request ID", "errorType": "InvalidRequestID"}])
+    );
     assert_eq!(v["late_init"][0], 403);
     assert_eq!(v["late_init"][1]["errorType"], "InvalidStateTransition");
-    let o = e.manager.invoke(&s, input(r#"{"noop": true}"#)).await.unwrap();
+    let o = e
+        .manager
+        .invoke(&s, input(r#"{"noop": true}"#))
+        .await
+        .unwrap();
     assert_eq!(&o.payload[..], b"null");
-    let o = e.manager.invoke(&s, input(r#"{"fail": true}"#)).await.unwrap();
+    let o = e
+        .manager
+        .invoke(&s, input(r#"{"fail": true}"#))
+        .await
+        .unwrap();
     assert_eq!(o.function_error.as_deref(), Some("Unhandled"));
-    assert_eq!(json_of(&o), json!({"errorMessage": "custom", "errorType": "MyError", "stackTrace": []}));
+    assert_eq!(
+        json_of(&o),
+        json!({"errorMessage": "custom", "errorType": "MyError", "stackTrace": []})
+    );
     tokio::time::sleep(Duration::from_millis(400)).await;
     let msgs = e.logs.messages();
     assert!(
         // the first answer was accepted, the second refused
-        msgs.iter().any(|m| m.starts_with("first (202, {'status': 'OK'}) again (403, {'errorMessage':")),
+        msgs.iter()
+            .any(|m| m.starts_with("first (202, {'status': 'OK'}) again (403, {'errorMessage':")),
         "{msgs:?}"
     );
 
@@ -529,12 +733,18 @@ async fn sandbox_provided_bootstrap_and_runtime_api() {
     let mut noop = s.clone();
     noop.revision = "bench".into();
     let t = Instant::now();
-    e.manager.invoke(&noop, input(r#"{"noop": true}"#)).await.unwrap();
+    e.manager
+        .invoke(&noop, input(r#"{"noop": true}"#))
+        .await
+        .unwrap();
     let cold = t.elapsed().as_secs_f64() * 1000.0;
     let mut warm = Vec::new();
     for _ in 0..200 {
         let t = Instant::now();
-        e.manager.invoke(&noop, input(r#"{"noop": true}"#)).await.unwrap();
+        e.manager
+            .invoke(&noop, input(r#"{"noop": true}"#))
+            .await
+            .unwrap();
         warm.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     warm.sort_by(f64::total_cmp);
@@ -547,7 +757,11 @@ async fn sandbox_provided_bootstrap_and_runtime_api() {
     let empty = code(&e, "empty", &[("README", "nothing")]);
     let inp = input("{}");
     let rid = inp.request_id.clone();
-    let o = e.manager.invoke(&spec(&empty, "provided.al2", "x", 3), inp).await.unwrap();
+    let o = e
+        .manager
+        .invoke(&spec(&empty, "provided.al2", "x", 3), inp)
+        .await
+        .unwrap();
     assert_eq!(
         json_of(&o),
         json!({

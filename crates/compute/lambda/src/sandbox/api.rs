@@ -42,10 +42,23 @@ pub(crate) struct Invocation {
 pub(crate) enum RuntimeEvent {
     /// A `/next` call: the runtime is initialised and waits.
     Next,
-    InitError { body: Bytes, error_type: Option<String> },
-    Response { request_id: String, body: Bytes },
-    ResponseTooLarge { request_id: String, size: usize },
-    Error { request_id: String, body: Bytes, error_type: Option<String> },
+    InitError {
+        body: Bytes,
+        error_type: Option<String>,
+    },
+    Response {
+        request_id: String,
+        body: Bytes,
+    },
+    ResponseTooLarge {
+        request_id: String,
+        size: usize,
+    },
+    Error {
+        request_id: String,
+        body: Bytes,
+        error_type: Option<String>,
+    },
 }
 
 struct Current {
@@ -109,7 +122,12 @@ impl RuntimeApi {
                 }
             }
         });
-        Ok(Self { addr, invocations: inv_tx, events: ev_rx, task })
+        Ok(Self {
+            addr,
+            invocations: inv_tx,
+            events: ev_rx,
+            task,
+        })
     }
 }
 
@@ -120,7 +138,10 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 fn json(status: StatusCode, body: String) -> Response<Full<Bytes>> {
     let mut r = Response::new(Full::new(Bytes::from(body)));
     *r.status_mut() = status;
-    r.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
+    r.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
     r
 }
 
@@ -160,18 +181,28 @@ async fn route(shared: &Shared, req: Request<Incoming>) -> Response<Full<Bytes>>
             }
             let error_type = error_type_header(&req);
             let (body, _) = read_capped(req.into_body()).await;
-            let _ = shared.events.send(RuntimeEvent::InitError { body, error_type });
+            let _ = shared
+                .events
+                .send(RuntimeEvent::InitError { body, error_type });
             accepted()
         }
-        (_, ["invocation", "next"] | ["invocation", _, "response" | "error"] | ["init", "error"]) => {
-            error(StatusCode::METHOD_NOT_ALLOWED, "InvalidRequest", "Method Not Allowed")
-        }
+        (
+            _,
+            ["invocation", "next"] | ["invocation", _, "response" | "error"] | ["init", "error"],
+        ) => error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "InvalidRequest",
+            "Method Not Allowed",
+        ),
         _ => error(StatusCode::NOT_FOUND, "InvalidRequest", "Not Found"),
     }
 }
 
 fn error_type_header(req: &Request<Incoming>) -> Option<String> {
-    req.headers().get("Lambda-Runtime-Function-Error-Type").and_then(|v| v.to_str().ok()).map(str::to_string)
+    req.headers()
+        .get("Lambda-Runtime-Function-Error-Type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
 }
 
 async fn next(shared: &Shared) -> Response<Full<Bytes>> {
@@ -183,9 +214,16 @@ async fn next(shared: &Shared) -> Response<Full<Bytes>> {
     };
     let Some(inv) = inv else {
         // the sandbox is going away
-        return error(StatusCode::GONE, "ExecutionEnvironmentShutdown", "The execution environment is shutting down");
+        return error(
+            StatusCode::GONE,
+            "ExecutionEnvironmentShutdown",
+            "The execution environment is shutting down",
+        );
     };
-    *lock(&shared.current) = Some(Current { request_id: inv.request_id.clone(), answered: false });
+    *lock(&shared.current) = Some(Current {
+        request_id: inv.request_id.clone(),
+        answered: false,
+    });
     let mut r = Response::new(Full::new(inv.payload));
     let h = r.headers_mut();
     let mut set = |name: &'static str, v: &str| {
@@ -224,13 +262,22 @@ async fn read_capped(mut body: Incoming) -> (Bytes, usize) {
     (buf.freeze(), size)
 }
 
-async fn answer(shared: &Shared, id: String, req: Request<Incoming>, is_error: bool) -> Response<Full<Bytes>> {
+async fn answer(
+    shared: &Shared,
+    id: String,
+    req: Request<Incoming>,
+    is_error: bool,
+) -> Response<Full<Bytes>> {
     {
         let cur = lock(&shared.current);
         match cur.as_ref() {
             Some(c) if c.request_id == id && !c.answered => {}
             Some(c) if c.request_id == id => {
-                let to = if is_error { "InvocationErrorResponse" } else { "InvocationResponse" };
+                let to = if is_error {
+                    "InvocationErrorResponse"
+                } else {
+                    "InvocationResponse"
+                };
                 return error(
                     StatusCode::FORBIDDEN,
                     "InvalidStateTransition",
@@ -240,7 +287,13 @@ async fn answer(shared: &Shared, id: String, req: Request<Incoming>, is_error: b
                     ),
                 );
             }
-            _ => return error(StatusCode::BAD_REQUEST, "InvalidRequestID", "Invalid request ID"),
+            _ => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "InvalidRequestID",
+                    "Invalid request ID",
+                );
+            }
         }
     }
     let error_type = error_type_header(&req);
@@ -249,7 +302,10 @@ async fn answer(shared: &Shared, id: String, req: Request<Incoming>, is_error: b
         c.answered = true;
     }
     if size > MAX_PAYLOAD {
-        let _ = shared.events.send(RuntimeEvent::ResponseTooLarge { request_id: id, size });
+        let _ = shared.events.send(RuntimeEvent::ResponseTooLarge {
+            request_id: id,
+            size,
+        });
         return error(
             StatusCode::PAYLOAD_TOO_LARGE,
             "RequestEntityTooLarge",
@@ -257,9 +313,16 @@ async fn answer(shared: &Shared, id: String, req: Request<Incoming>, is_error: b
         );
     }
     let ev = if is_error {
-        RuntimeEvent::Error { request_id: id, body, error_type }
+        RuntimeEvent::Error {
+            request_id: id,
+            body,
+            error_type,
+        }
     } else {
-        RuntimeEvent::Response { request_id: id, body }
+        RuntimeEvent::Response {
+            request_id: id,
+            body,
+        }
     };
     let _ = shared.events.send(ev);
     accepted()

@@ -22,8 +22,14 @@ const CFS_PERIOD_US: u64 = 100_000;
 #[derive(Debug, Clone)]
 enum Kind {
     None(String),
-    V1 { memory: Option<PathBuf>, cpu: Option<PathBuf>, pids: Option<PathBuf> },
-    V2 { base: PathBuf },
+    V1 {
+        memory: Option<PathBuf>,
+        cpu: Option<PathBuf>,
+        pids: Option<PathBuf>,
+    },
+    V2 {
+        base: PathBuf,
+    },
 }
 
 /// What the host allows, detected once.
@@ -82,7 +88,9 @@ fn prepare(mount: &Path, own: Option<String>) -> Option<PathBuf> {
 /// Removes the groups a crashed or killed Lamina left behind: empty, and older than a minute
 /// (so a group another Lamina process is just setting up is left alone).
 fn sweep(dir: &Path) {
-    let Ok(entries) = fs::read_dir(dir) else { return };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
     for e in entries.flatten() {
         let p = e.path();
         let old = e
@@ -100,35 +108,61 @@ fn sweep(dir: &Path) {
 
 impl Cgroups {
     pub(crate) fn detect() -> Self {
-        let cpu_quota = std::env::var("LAMINA_LAMBDA_CPU_QUOTA").is_ok_and(|v| v == "1" || v == "true");
+        let cpu_quota =
+            std::env::var("LAMINA_LAMBDA_CPU_QUOTA").is_ok_and(|v| v == "1" || v == "true");
         let root = Path::new(ROOT);
-        if root.join("memory").join("memory.limit_in_bytes").exists() || root.join("pids").join("pids.max").exists() {
+        if root.join("memory").join("memory.limit_in_bytes").exists()
+            || root.join("pids").join("pids.max").exists()
+        {
             let one = |c: &str| {
                 let m = root.join(c);
-                if m.join("cgroup.procs").exists() { prepare(&m, own_path(Some(c))) } else { None }
+                if m.join("cgroup.procs").exists() {
+                    prepare(&m, own_path(Some(c)))
+                } else {
+                    None
+                }
             };
             let (memory, cpu, pids) = (one("memory"), one("cpu"), one("pids"));
             if memory.is_none() && cpu.is_none() && pids.is_none() {
-                return Self { kind: Kind::None("cgroup v1 hierarchies are not writable".into()), cpu_quota };
+                return Self {
+                    kind: Kind::None("cgroup v1 hierarchies are not writable".into()),
+                    cpu_quota,
+                };
             }
-            return Self { kind: Kind::V1 { memory, cpu, pids }, cpu_quota };
+            return Self {
+                kind: Kind::V1 { memory, cpu, pids },
+                cpu_quota,
+            };
         }
         if root.join("cgroup.controllers").exists() {
             return match Self::detect_v2(root) {
-                Ok(base) => Self { kind: Kind::V2 { base }, cpu_quota },
-                Err(why) => Self { kind: Kind::None(why), cpu_quota },
+                Ok(base) => Self {
+                    kind: Kind::V2 { base },
+                    cpu_quota,
+                },
+                Err(why) => Self {
+                    kind: Kind::None(why),
+                    cpu_quota,
+                },
             };
         }
-        Self { kind: Kind::None("no cgroup filesystem at /sys/fs/cgroup".into()), cpu_quota }
+        Self {
+            kind: Kind::None("no cgroup filesystem at /sys/fs/cgroup".into()),
+            cpu_quota,
+        }
     }
 
     fn detect_v2(root: &Path) -> Result<PathBuf, String> {
-        let base = prepare(root, own_path(None)).ok_or("the cgroup v2 hierarchy is not writable")?;
+        let base =
+            prepare(root, own_path(None)).ok_or("the cgroup v2 hierarchy is not writable")?;
         // controllers reach `lamina/<id>` only if `lamina` delegates them, which its parent must
         // allow; a cgroup holding processes cannot delegate (the "no internal processes" rule)
         let want = ["memory", "cpu", "pids"];
         let available = fs::read_to_string(base.join("cgroup.controllers")).unwrap_or_default();
-        let missing: Vec<_> = want.iter().filter(|c| !available.split_whitespace().any(|a| a == **c)).collect();
+        let missing: Vec<_> = want
+            .iter()
+            .filter(|c| !available.split_whitespace().any(|a| a == **c))
+            .collect();
         if !missing.is_empty() {
             return Err(format!(
                 "cgroup v2 controllers {missing:?} are not delegated to {} (run Lamina in a cgroup with \
@@ -136,18 +170,34 @@ impl Cgroups {
                 base.display()
             ));
         }
-        let line = want.iter().map(|c| format!("+{c}")).collect::<Vec<_>>().join(" ");
-        fs::write(base.join("cgroup.subtree_control"), line)
-            .map_err(|e| format!("cannot enable cgroup v2 controllers in {}: {e}", base.display()))?;
+        let line = want
+            .iter()
+            .map(|c| format!("+{c}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        fs::write(base.join("cgroup.subtree_control"), line).map_err(|e| {
+            format!(
+                "cannot enable cgroup v2 controllers in {}: {e}",
+                base.display()
+            )
+        })?;
         Ok(base)
     }
 
     /// For `/_lamina/health`.
     pub(crate) fn describe(&self) -> Value {
-        let cpu = if self.cpu_quota { "shares+quota" } else { "shares" };
+        let cpu = if self.cpu_quota {
+            "shares+quota"
+        } else {
+            "shares"
+        };
         match &self.kind {
             Kind::None(why) => json!({ "active": false, "reason": why }),
-            Kind::V1 { memory, cpu: c, pids } => json!({
+            Kind::V1 {
+                memory,
+                cpu: c,
+                pids,
+            } => json!({
                 "active": true,
                 "version": "v1",
                 "memory": memory.is_some(),
@@ -192,7 +242,11 @@ impl Cgroups {
         cpu: &Option<PathBuf>,
         pids: &Option<PathBuf>,
     ) -> io::Result<Group> {
-        let mut g = Group { dirs: Vec::new(), memory: None, v2: false };
+        let mut g = Group {
+            dirs: Vec::new(),
+            memory: None,
+            v2: false,
+        };
         let bytes = u64::from(memory_mb) * 1024 * 1024;
         if let Some(m) = memory {
             let d = m.join(id);
@@ -226,7 +280,11 @@ impl Cgroups {
 
     fn create_v2(&self, d: &Path, memory_mb: u32) -> io::Result<Group> {
         fs::create_dir(d)?;
-        let g = Group { dirs: vec![d.to_path_buf()], memory: Some(d.to_path_buf()), v2: true };
+        let g = Group {
+            dirs: vec![d.to_path_buf()],
+            memory: Some(d.to_path_buf()),
+            v2: true,
+        };
         let bytes = u64::from(memory_mb) * 1024 * 1024;
         fs::write(d.join("memory.max"), bytes.to_string())?;
         let _ = fs::write(d.join("memory.swap.max"), "0");
@@ -254,16 +312,27 @@ impl Group {
     /// The high-water mark of the sandbox's memory.
     pub(crate) fn peak_memory_bytes(&self) -> Option<u64> {
         let m = self.memory.as_ref()?;
-        let file = if self.v2 { "memory.peak" } else { "memory.max_usage_in_bytes" };
+        let file = if self.v2 {
+            "memory.peak"
+        } else {
+            "memory.max_usage_in_bytes"
+        };
         fs::read_to_string(m.join(file)).ok()?.trim().parse().ok()
     }
 
     /// Whether the kernel's OOM killer acted in this group.
     pub(crate) fn oom_killed(&self) -> bool {
         let Some(m) = &self.memory else { return false };
-        let file = if self.v2 { "memory.events" } else { "memory.oom_control" };
+        let file = if self.v2 {
+            "memory.events"
+        } else {
+            "memory.oom_control"
+        };
         let text = fs::read_to_string(m.join(file)).unwrap_or_default();
-        let count = text.lines().find_map(|l| l.strip_prefix("oom_kill ")).and_then(|n| n.trim().parse::<u64>().ok());
+        let count = text
+            .lines()
+            .find_map(|l| l.strip_prefix("oom_kill "))
+            .and_then(|n| n.trim().parse::<u64>().ok());
         match count {
             Some(n) => n > 0,
             // old v1 kernels: no oom_kill counter; the limit was hit at least

@@ -2,11 +2,11 @@
 //! cgroup and directories. It handles one invocation at a time; dropping it kills every
 //! process of it and removes what it created.
 
+use super::FunctionSpec;
 use super::api::{Invocation, RuntimeApi, RuntimeEvent};
 use super::cgroup::{Cgroups, Group};
 use super::logs::{Capture, SandboxLog};
 use super::process::{self, Family, Launch, NoEntrypoint};
-use super::FunctionSpec;
 use bytes::Bytes;
 use lamina_bus::{LogSink, LogStreamRef};
 use rustix::process::{Pid, Signal};
@@ -56,18 +56,29 @@ fn io_text(e: &std::io::Error) -> String {
 #[derive(Debug)]
 pub(crate) enum Fault {
     /// The runtime posted `/init/error`.
-    InitError { body: Bytes, error_type: Option<String> },
+    InitError {
+        body: Bytes,
+        error_type: Option<String>,
+    },
     /// The runtime exited; `oom` when the cgroup's OOM killer did it.
-    Exited { status: Option<ExitStatus>, oom: bool },
+    Exited {
+        status: Option<ExitStatus>,
+        oom: bool,
+    },
     Timeout,
-    TooLarge { size: usize },
+    TooLarge {
+        size: usize,
+    },
 }
 
 /// The result of one invocation.
 #[derive(Debug)]
 pub(crate) enum Ran {
     Response(Bytes),
-    Error { body: Bytes, error_type: Option<String> },
+    Error {
+        body: Bytes,
+        error_type: Option<String>,
+    },
     Fault(Fault),
 }
 
@@ -109,10 +120,18 @@ fn kill_pid(pid: i32) {
 impl Sandbox {
     /// Creates the directories, listener and log, and spawns the runtime; does not wait for
     /// it to be ready. The log stream is `YYYY/MM/DD/[version]<32 hex>`.
-    pub(crate) async fn spawn(spec: &FunctionSpec, family: Family, env: Env<'_>) -> Result<Self, SpawnError> {
+    pub(crate) async fn spawn(
+        spec: &FunctionSpec,
+        family: Family,
+        env: Env<'_>,
+    ) -> Result<Self, SpawnError> {
         let id = random_hex(32);
-        let stream =
-            format!("{}/[{}]{}", super::logs::date_path(lamina_core::now_epoch_millis()), spec.version, id);
+        let stream = format!(
+            "{}/[{}]{}",
+            super::logs::date_path(lamina_core::now_epoch_millis()),
+            spec.version,
+            id
+        );
         let log = SandboxLog::new(stream_ref(spec, &stream));
         // a cold start's tail includes the init output
         log.start_tail();
@@ -122,10 +141,13 @@ impl Sandbox {
             let _ = std::fs::remove_dir_all(&dir);
             SpawnError::Internal(format!("{what}: {e}"))
         };
-        std::fs::create_dir_all(&tmp).map_err(|e| internal("cannot create the sandbox directory", e))?;
+        std::fs::create_dir_all(&tmp)
+            .map_err(|e| internal("cannot create the sandbox directory", e))?;
         let opt = process::merge_layers(&spec.layer_dirs, &dir.join("opt"))
             .map_err(|e| internal("cannot prepare the layers", e))?;
-        let api = RuntimeApi::start().await.map_err(|e| internal("cannot listen for the Runtime API", e))?;
+        let api = RuntimeApi::start()
+            .await
+            .map_err(|e| internal("cannot listen for the Runtime API", e))?;
         let (reader, writer) = std::io::pipe().map_err(|e| internal("cannot create a pipe", e))?;
         let rx = tokio::net::unix::pipe::Receiver::from_owned_fd(OwnedFd::from(reader))
             .map_err(|e| internal("cannot read a pipe", e))?;
@@ -147,7 +169,10 @@ impl Sandbox {
                 return Err(SpawnError::NoEntrypoint { msg, log });
             }
         };
-        let program = launch.program().map(|p| p.0.display().to_string()).unwrap_or_default();
+        let program = launch
+            .program()
+            .map(|p| p.0.display().to_string())
+            .unwrap_or_default();
         let capture = Capture::new(rx, log.clone());
         let (exit_tx, exit_rx) = watch::channel(None);
         let mut sb = Sandbox {
@@ -194,11 +219,15 @@ impl Sandbox {
 
     fn exited(&self) -> Option<Fault> {
         let status = *self.exit.borrow();
-        status.map(|s| Fault::Exited { status: Some(s), oom: self.oom(Some(s)) })
+        status.map(|s| Fault::Exited {
+            status: Some(s),
+            oom: self.oom(Some(s)),
+        })
     }
 
     fn oom(&self, status: Option<ExitStatus>) -> bool {
-        status.and_then(|s| s.signal()) == Some(9) && self.cgroup.as_ref().is_some_and(|g| g.oom_killed())
+        status.and_then(|s| s.signal()) == Some(9)
+            && self.cgroup.as_ref().is_some_and(|g| g.oom_killed())
     }
 
     /// Waits for the runtime's first `/next` (init done), an init error, or its exit.
@@ -239,7 +268,10 @@ impl Sandbox {
             return Ran::Fault(f);
         }
         if self.api.invocations.send(inv).await.is_err() {
-            return Ran::Fault(Fault::Exited { status: None, oom: false });
+            return Ran::Fault(Fault::Exited {
+                status: None,
+                oom: false,
+            });
         }
         loop {
             tokio::select! {
@@ -335,7 +367,8 @@ impl Drop for Sandbox {
         let dir = self.dir.clone();
         let tasks = std::mem::take(&mut self.tasks);
         let cleanup = async move {
-            let waited = tokio::time::timeout(Duration::from_secs(2), exit.wait_for(|s| s.is_some())).await;
+            let waited =
+                tokio::time::timeout(Duration::from_secs(2), exit.wait_for(|s| s.is_some())).await;
             drop(waited);
             capture.drain();
             log.flush(sink.as_ref()).await;

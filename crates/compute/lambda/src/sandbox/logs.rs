@@ -55,7 +55,12 @@ pub(crate) struct SandboxLog {
 
 impl SandboxLog {
     pub(crate) fn new(stream: LogStreamRef) -> Arc<Self> {
-        Arc::new(Self { stream, pending: Mutex::default(), tail: Mutex::default(), wake: Notify::new() })
+        Arc::new(Self {
+            stream,
+            pending: Mutex::default(),
+            tail: Mutex::default(),
+            wake: Notify::new(),
+        })
     }
 
     /// Adds one line (without its newline).
@@ -95,7 +100,10 @@ impl SandboxLog {
             return;
         }
         p.bytes += msg.len() + 26;
-        p.events.push(LogEvent { timestamp: lamina_core::now_epoch_millis() as i64, message: msg });
+        p.events.push(LogEvent {
+            timestamp: lamina_core::now_epoch_millis() as i64,
+            message: msg,
+        });
         let big = p.bytes >= BATCH_BYTES;
         drop(p);
         if big {
@@ -106,7 +114,10 @@ impl SandboxLog {
     /// Starts collecting the tail of an invocation.
     pub(crate) fn start_tail(&self) {
         let mut t = lock(&self.tail);
-        *t = Tail { on: true, ..Tail::default() };
+        *t = Tail {
+            on: true,
+            ..Tail::default()
+        };
     }
 
     /// Stops collecting and returns the last 4 KB (cut on a character boundary).
@@ -152,7 +163,9 @@ impl SandboxLog {
         let mut cur = Vec::new();
         let mut size = 0;
         for e in events {
-            if !cur.is_empty() && (size + e.message.len() + 26 > BATCH_BYTES || cur.len() >= BATCH_EVENTS) {
+            if !cur.is_empty()
+                && (size + e.message.len() + 26 > BATCH_BYTES || cur.len() >= BATCH_EVENTS)
+            {
                 batches.push(std::mem::take(&mut cur));
                 size = 0;
             }
@@ -176,7 +189,10 @@ impl SandboxLog {
 
     /// Flushes every 200 ms, or sooner when a batch is full; ends when the log is gone (the
     /// sandbox's cleanup also aborts it).
-    pub(crate) fn spawn_flusher(self: &Arc<Self>, sink: Arc<dyn LogSink>) -> tokio::task::JoinHandle<()> {
+    pub(crate) fn spawn_flusher(
+        self: &Arc<Self>,
+        sink: Arc<dyn LogSink>,
+    ) -> tokio::task::JoinHandle<()> {
         let log = Arc::downgrade(self);
         tokio::spawn(async move {
             loop {
@@ -246,7 +262,11 @@ pub(crate) struct Capture {
 
 impl Capture {
     pub(crate) fn new(rx: pipe::Receiver, log: Arc<SandboxLog>) -> Arc<Self> {
-        Arc::new(Self { rx, state: Mutex::new((LineSplitter::default(), false)), log })
+        Arc::new(Self {
+            rx,
+            state: Mutex::new((LineSplitter::default(), false)),
+            log,
+        })
     }
 
     /// Reads what the pipe holds right now; false once the pipe is closed.
@@ -301,8 +321,12 @@ impl Capture {
 pub(crate) fn rfc3339_millis(epoch_ms: u64) -> String {
     let (y, mo, d) = civil(epoch_ms / 86_400_000);
     let ms_of_day = epoch_ms % 86_400_000;
-    let (h, mi, s, ms) =
-        (ms_of_day / 3_600_000, ms_of_day / 60_000 % 60, ms_of_day / 1000 % 60, ms_of_day % 1000);
+    let (h, mi, s, ms) = (
+        ms_of_day / 3_600_000,
+        ms_of_day / 60_000 % 60,
+        ms_of_day / 1000 % 60,
+        ms_of_day % 1000,
+    );
     format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}Z")
 }
 
@@ -342,7 +366,10 @@ mod tests {
     #[test]
     fn dates() {
         assert_eq!(rfc3339_millis(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(rfc3339_millis(1_704_164_645_678), "2024-01-02T03:04:05.678Z");
+        assert_eq!(
+            rfc3339_millis(1_704_164_645_678),
+            "2024-01-02T03:04:05.678Z"
+        );
         assert_eq!(date_path(1_709_164_800_000), "2024/02/29");
     }
 
@@ -376,7 +403,14 @@ mod tests {
         let batches = l.take_batches();
         let all = batches.concat();
         assert!(all.len() < MAX_PENDING / 1000 + 10);
-        assert!(all.last().is_some_and(|e| e.message.contains("log lines") && e.message.contains("dropped")));
-        assert!(batches.iter().all(|b| b.iter().map(|e| e.message.len()).sum::<usize>() <= BATCH_BYTES));
+        assert!(
+            all.last()
+                .is_some_and(|e| e.message.contains("log lines") && e.message.contains("dropped"))
+        );
+        assert!(
+            batches
+                .iter()
+                .all(|b| b.iter().map(|e| e.message.len()).sum::<usize>() <= BATCH_BYTES)
+        );
     }
 }

@@ -107,7 +107,9 @@ pub struct Manager {
 
 impl Manager {
     pub fn new(config: &LambdaConfig, logs: Arc<dyn LogSink>) -> Self {
-        Self { inner: pool::Inner::new(config, logs) }
+        Self {
+            inner: pool::Inner::new(config, logs),
+        }
     }
 
     /// Runs one invocation in a warm sandbox of `spec` or a new one.

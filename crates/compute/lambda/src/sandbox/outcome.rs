@@ -19,7 +19,9 @@ pub(crate) struct Failure {
 
 /// Go's `ExitError` text, which is what AWS prints: `exit status 1`, `signal: killed`.
 pub(crate) fn exit_text(status: Option<ExitStatus>) -> String {
-    let Some(s) = status else { return "signal: killed".into() };
+    let Some(s) = status else {
+        return "signal: killed".into();
+    };
     if let Some(code) = s.code() {
         return format!("exit status {code}");
     }
@@ -62,10 +64,19 @@ pub(crate) fn timeout(request_id: &str, timeout_secs: f64) -> Failure {
 
 /// The runtime process ended without answering.
 pub(crate) fn exited(request_id: &str, status: Option<ExitStatus>, oom: bool) -> Failure {
-    let error_type = if oom { "Runtime.OutOfMemory" } else { "Runtime.ExitError" };
+    let error_type = if oom {
+        "Runtime.OutOfMemory"
+    } else {
+        "Runtime.ExitError"
+    };
     let msg = match status {
-        Some(s) if s.success() => format!("RequestId: {request_id} Error: Runtime exited without providing a reason"),
-        _ => format!("RequestId: {request_id} Error: Runtime exited with error: {}", exit_text(status)),
+        Some(s) if s.success() => {
+            format!("RequestId: {request_id} Error: Runtime exited without providing a reason")
+        }
+        _ => format!(
+            "RequestId: {request_id} Error: Runtime exited with error: {}",
+            exit_text(status)
+        ),
     };
     Failure {
         payload: body(json!({ "errorType": error_type, "errorMessage": msg })),
@@ -78,7 +89,9 @@ pub(crate) fn exited(request_id: &str, status: Option<ExitStatus>, oom: bool) ->
 
 /// A response past 6 MB.
 pub(crate) fn too_large(size: usize) -> Failure {
-    let msg = format!("Response payload size ({size} bytes) exceeded maximum allowed payload size ({MAX_PAYLOAD} bytes).");
+    let msg = format!(
+        "Response payload size ({size} bytes) exceeded maximum allowed payload size ({MAX_PAYLOAD} bytes)."
+    );
     Failure {
         payload: body(json!({ "errorMessage": msg, "errorType": "Function.ResponseSizeTooLarge" })),
         error_type: "Function.ResponseSizeTooLarge".into(),
@@ -102,9 +115,18 @@ pub(crate) fn invalid_entrypoint(request_id: &str, msg: &str) -> Failure {
 
 /// The error type of a posted error: the header, else the body's `errorType`.
 fn error_type_of(body: &[u8], header: Option<String>) -> (Option<Value>, String) {
-    let parsed = serde_json::from_slice::<Value>(body).ok().filter(Value::is_object);
-    let from_body = parsed.as_ref().and_then(|v| v.get("errorType")).and_then(Value::as_str).map(str::to_string);
-    let t = header.filter(|h| !h.is_empty()).or(from_body).unwrap_or_else(|| "Runtime.Unknown".into());
+    let parsed = serde_json::from_slice::<Value>(body)
+        .ok()
+        .filter(Value::is_object);
+    let from_body = parsed
+        .as_ref()
+        .and_then(|v| v.get("errorType"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let t = header
+        .filter(|h| !h.is_empty())
+        .or(from_body)
+        .unwrap_or_else(|| "Runtime.Unknown".into());
     (parsed, t)
 }
 
@@ -118,7 +140,13 @@ pub(crate) fn init_error(body: Bytes, header: Option<String>) -> Failure {
             "errorType": error_type,
         })),
     };
-    Failure { payload, error_type, log_lines: Vec::new(), status: "error", keep: false }
+    Failure {
+        payload,
+        error_type,
+        log_lines: Vec::new(),
+        status: "error",
+        keep: false,
+    }
 }
 
 /// The runtime's `/{id}/error`: the function failed; the environment stays warm.
@@ -170,7 +198,8 @@ impl Report<'_> {
 
 /// `INIT_REPORT Init Duration: 12.34 ms\tPhase: init\tStatus: error\tError Type: X`.
 pub(crate) fn init_report(init_ms: f64, status: &str, error_type: &str) -> String {
-    let mut s = format!("INIT_REPORT Init Duration: {init_ms:.2} ms\tPhase: init\tStatus: {status}");
+    let mut s =
+        format!("INIT_REPORT Init Duration: {init_ms:.2} ms\tPhase: init\tStatus: {status}");
     if status != "timeout" {
         s.push_str(&format!("\tError Type: {error_type}"));
     }
@@ -183,9 +212,15 @@ mod tests {
 
     #[test]
     fn exit_texts_as_go_prints_them() {
-        assert_eq!(exit_text(Some(ExitStatus::from_raw(1 << 8))), "exit status 1");
+        assert_eq!(
+            exit_text(Some(ExitStatus::from_raw(1 << 8))),
+            "exit status 1"
+        );
         assert_eq!(exit_text(Some(ExitStatus::from_raw(9))), "signal: killed");
-        assert_eq!(exit_text(Some(ExitStatus::from_raw(11))), "signal: segmentation fault");
+        assert_eq!(
+            exit_text(Some(ExitStatus::from_raw(11))),
+            "signal: segmentation fault"
+        );
     }
 
     #[test]
@@ -211,14 +246,20 @@ mod tests {
         let t = timeout("abc", 3.0);
         let v: Value = serde_json::from_slice(&t.payload).unwrap();
         let m = v["errorMessage"].as_str().unwrap();
-        assert!(m.ends_with("Z abc Task timed out after 3.00 seconds") && m.find('Z') == Some(23), "{m}");
+        assert!(
+            m.ends_with("Z abc Task timed out after 3.00 seconds") && m.find('Z') == Some(23),
+            "{m}"
+        );
         let e = exited("abc", Some(ExitStatus::from_raw(1 << 8)), false);
         assert_eq!(
             &e.payload[..],
             br#"{"errorType":"Runtime.ExitError","errorMessage":"RequestId: abc Error: Runtime exited with error: exit status 1"}"#
         );
         let f = function_error(Bytes::from_static(b"not json"), Some("Oops".into()));
-        assert_eq!(&f.payload[..], br#"{"errorMessage":"not json","errorType":"Oops"}"#);
+        assert_eq!(
+            &f.payload[..],
+            br#"{"errorMessage":"not json","errorType":"Oops"}"#
+        );
         assert!(f.keep);
     }
 }

@@ -47,14 +47,22 @@ pub(crate) struct Inner {
 }
 
 fn pool_key(s: &FunctionSpec) -> String {
-    format!("{}\0{}\0{}\0{}", s.account_id, s.region, s.function_name, s.version)
+    format!(
+        "{}\0{}\0{}\0{}",
+        s.account_id, s.region, s.function_name, s.version
+    )
 }
 
 fn trace_id() -> String {
     let b = lamina_core::random_bytes::<20>();
-    let hex = |r: std::ops::Range<usize>| b[r].iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let hex =
+        |r: std::ops::Range<usize>| b[r].iter().map(|x| format!("{x:02x}")).collect::<String>();
     let secs = lamina_core::now_epoch_millis() / 1000;
-    format!("Root=1-{secs:08x}-{};Parent={};Sampled=0", hex(0..12), hex(12..20))
+    format!(
+        "Root=1-{secs:08x}-{};Parent={};Sampled=0",
+        hex(0..12),
+        hex(12..20)
+    )
 }
 
 impl Inner {
@@ -93,12 +101,16 @@ impl Inner {
 
     async fn interpreter(&self, family: Family) -> String {
         match family {
-            Family::Python => {
-                self.python.get_or_init(|| process::resolve_interpreter(&self.config.python, family)).await.clone()
-            }
-            Family::Node => {
-                self.node.get_or_init(|| process::resolve_interpreter(&self.config.node, family)).await.clone()
-            }
+            Family::Python => self
+                .python
+                .get_or_init(|| process::resolve_interpreter(&self.config.python, family))
+                .await
+                .clone(),
+            Family::Node => self
+                .node
+                .get_or_init(|| process::resolve_interpreter(&self.config.node, family))
+                .await
+                .clone(),
             Family::Provided => String::new(),
         }
     }
@@ -107,7 +119,10 @@ impl Inner {
         let mut stale = None;
         let found = {
             let mut pools = lock(&self.pools);
-            let pool = pools.entry(key.to_string()).or_insert_with(|| Pool { revision: revision.into(), idle: Vec::new() });
+            let pool = pools.entry(key.to_string()).or_insert_with(|| Pool {
+                revision: revision.into(),
+                idle: Vec::new(),
+            });
             if pool.revision != revision {
                 // code or configuration changed: the old environments must not serve again
                 stale = Some(std::mem::take(&mut pool.idle));
@@ -131,7 +146,10 @@ impl Inner {
         sb.last_used = Instant::now();
         let mut pools = lock(&self.pools);
         // the reaper drops empty pools, also while their only sandbox is busy
-        let pool = pools.entry(key.to_string()).or_insert_with(|| Pool { revision: sb.revision.clone(), idle: Vec::new() });
+        let pool = pools.entry(key.to_string()).or_insert_with(|| Pool {
+            revision: sb.revision.clone(),
+            idle: Vec::new(),
+        });
         if pool.revision == sb.revision {
             pool.idle.push(sb);
         }
@@ -146,7 +164,13 @@ impl Inner {
             let mut pools = lock(&self.pools);
             let oldest = pools
                 .iter()
-                .filter_map(|(k, p)| p.idle.iter().enumerate().map(|(i, s)| (s.last_used, k.clone(), i)).min())
+                .filter_map(|(k, p)| {
+                    p.idle
+                        .iter()
+                        .enumerate()
+                        .map(|(i, s)| (s.last_used, k.clone(), i))
+                        .min()
+                })
                 .min();
             oldest.and_then(|(_, k, i)| pools.get_mut(&k).map(|p| p.idle.swap_remove(i)))
         };
@@ -167,8 +191,9 @@ impl Inner {
             let mut pools = lock(&self.pools);
             let mut out = Vec::new();
             for p in pools.values_mut() {
-                let (old, keep): (Vec<_>, Vec<_>) =
-                    std::mem::take(&mut p.idle).into_iter().partition(|s| s.last_used.elapsed() >= idle_timeout || s.is_dead());
+                let (old, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut p.idle)
+                    .into_iter()
+                    .partition(|s| s.last_used.elapsed() >= idle_timeout || s.is_dead());
                 p.idle = keep;
                 out.extend(old);
             }
@@ -203,7 +228,11 @@ impl Inner {
         let prefix = format!("{account}\0{region}\0{name}\0");
         let gone: Vec<Pool> = {
             let mut pools = lock(&self.pools);
-            let keys: Vec<String> = pools.keys().filter(|k| k.starts_with(&prefix)).cloned().collect();
+            let keys: Vec<String> = pools
+                .keys()
+                .filter(|k| k.starts_with(&prefix))
+                .cloned()
+                .collect();
             keys.iter().filter_map(|k| pools.remove(k)).collect()
         };
         drop(gone);
@@ -216,7 +245,10 @@ impl Inner {
         // busy sandboxes: kill them; their invocations end as crashes and drop them
         let pids: Vec<u32> = lock(&self.registry).values().copied().collect();
         for pid in pids {
-            if let Some(p) = i32::try_from(pid).ok().and_then(rustix::process::Pid::from_raw) {
+            if let Some(p) = i32::try_from(pid)
+                .ok()
+                .and_then(rustix::process::Pid::from_raw)
+            {
                 let _ = rustix::process::kill_process_group(p, rustix::process::Signal::KILL);
             }
         }
@@ -248,7 +280,9 @@ impl Finish<'_> {
             }
         }
         self.log.line(&format!("END RequestId: {rid}"));
-        let billed = (self.duration_ms + self.init_ms.unwrap_or(0.0)).ceil().max(1.0) as u64;
+        let billed = (self.duration_ms + self.init_ms.unwrap_or(0.0))
+            .ceil()
+            .max(1.0) as u64;
         let report = Report {
             request_id: rid,
             duration_ms: self.duration_ms,
@@ -273,15 +307,25 @@ impl Finish<'_> {
 }
 
 fn start_line(spec: &FunctionSpec, input: &InvokeInput) -> String {
-    format!("START RequestId: {} Version: {}", input.request_id, spec.version)
+    format!(
+        "START RequestId: {} Version: {}",
+        input.request_id, spec.version
+    )
 }
 
-pub(crate) async fn invoke(inner: &Arc<Inner>, spec: &FunctionSpec, input: InvokeInput) -> Result<InvokeOutcome> {
+pub(crate) async fn invoke(
+    inner: &Arc<Inner>,
+    spec: &FunctionSpec,
+    input: InvokeInput,
+) -> Result<InvokeOutcome> {
     if inner.closed.load(Ordering::Acquire) {
-        return Err(LambdaError::Internal("the sandbox manager is shut down".into()));
+        return Err(LambdaError::Internal(
+            "the sandbox manager is shut down".into(),
+        ));
     }
-    let family = Family::of(&spec.runtime)
-        .ok_or_else(|| LambdaError::InvalidParameter(format!("Lamina cannot run the runtime {}.", spec.runtime)))?;
+    let family = Family::of(&spec.runtime).ok_or_else(|| {
+        LambdaError::InvalidParameter(format!("Lamina cannot run the runtime {}.", spec.runtime))
+    })?;
     inner.ensure_reaper();
     let key = pool_key(spec);
     let timeout_secs = spec.timeout.as_secs_f64();
@@ -308,7 +352,14 @@ pub(crate) async fn invoke(inner: &Arc<Inner>, spec: &FunctionSpec, input: Invok
                     let f = outcome::invalid_entrypoint(&input.request_id, &msg);
                     log.line(&outcome::init_report(0.0, "error", &f.error_type));
                     log.line(&start_line(spec, &input));
-                    let fin = Finish { spec, input: &input, log: &log, duration_ms: 0.0, init_ms: None, max_memory_mb: 0 };
+                    let fin = Finish {
+                        spec,
+                        input: &input,
+                        log: &log,
+                        duration_ms: 0.0,
+                        init_ms: None,
+                        max_memory_mb: 0,
+                    };
                     let out = fin.done(f.payload.clone(), Some(&f));
                     log.flush(inner.sink.as_ref()).await;
                     return Ok(out);
@@ -321,9 +372,17 @@ pub(crate) async fn invoke(inner: &Arc<Inner>, spec: &FunctionSpec, input: Invok
                 sb.kill();
                 sb.drain_output();
                 let f = outcome::of_fault(fault, &input.request_id, timeout_secs);
-                sb.log.line(&outcome::init_report(init_ms, f.status, &f.error_type));
+                sb.log
+                    .line(&outcome::init_report(init_ms, f.status, &f.error_type));
                 sb.log.line(&start_line(spec, &input));
-                let fin = Finish { spec, input: &input, log: &sb.log, duration_ms: 0.0, init_ms: Some(init_ms), max_memory_mb };
+                let fin = Finish {
+                    spec,
+                    input: &input,
+                    log: &sb.log,
+                    duration_ms: 0.0,
+                    init_ms: Some(init_ms),
+                    max_memory_mb,
+                };
                 return Ok(fin.done(f.payload.clone(), Some(&f)));
             }
             sb
@@ -342,7 +401,9 @@ pub(crate) async fn invoke(inner: &Arc<Inner>, spec: &FunctionSpec, input: Invok
         cognito_identity: None,
     };
     let started = Instant::now();
-    let ran = sb.run(inv, tokio::time::Instant::now() + spec.timeout).await;
+    let ran = sb
+        .run(inv, tokio::time::Instant::now() + spec.timeout)
+        .await;
     let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
     let max_memory_mb = sb.max_memory_mb();
     let (payload, failure) = match ran {
@@ -361,7 +422,14 @@ pub(crate) async fn invoke(inner: &Arc<Inner>, spec: &FunctionSpec, input: Invok
         sb.kill();
     }
     sb.drain_output();
-    let fin = Finish { spec, input: &input, log: &sb.log, duration_ms, init_ms, max_memory_mb };
+    let fin = Finish {
+        spec,
+        input: &input,
+        log: &sb.log,
+        duration_ms,
+        init_ms,
+        max_memory_mb,
+    };
     let out = fin.done(payload, failure.as_ref());
     if keep && !sb.is_dead() {
         inner.give_back(&key, sb);

@@ -37,7 +37,10 @@ impl Family {
 /// differ so an upgrade takes effect).
 pub(crate) fn install_bootstraps(dir: &Path) -> io::Result<()> {
     std::fs::create_dir_all(dir)?;
-    for (name, text) in [("python_bootstrap.py", PYTHON_BOOTSTRAP), ("node_bootstrap.js", NODE_BOOTSTRAP)] {
+    for (name, text) in [
+        ("python_bootstrap.py", PYTHON_BOOTSTRAP),
+        ("node_bootstrap.js", NODE_BOOTSTRAP),
+    ] {
         let p = dir.join(name);
         if std::fs::read_to_string(&p).ok().as_deref() != Some(text) {
             let tmp = dir.join(format!(".{name}.{}", std::process::id()));
@@ -56,7 +59,12 @@ pub(crate) async fn resolve_interpreter(program: &str, family: Family) -> String
         Family::Node => ("-e", "console.log(process.execPath)"),
         Family::Provided => return program.to_string(),
     };
-    let out = tokio::process::Command::new(program).arg(flag).arg(code).stdin(Stdio::null()).output().await;
+    let out = tokio::process::Command::new(program)
+        .arg(flag)
+        .arg(code)
+        .stdin(Stdio::null())
+        .output()
+        .await;
     match out {
         Ok(o) if o.status.success() => {
             let p = String::from_utf8_lossy(&o.stdout).trim().to_string();
@@ -124,11 +132,21 @@ impl Launch<'_> {
         match self.family {
             Family::Python => Ok((
                 PathBuf::from(self.interpreter),
-                vec![self.runtime_dir.join("python_bootstrap.py").display().to_string()],
+                vec![
+                    self.runtime_dir
+                        .join("python_bootstrap.py")
+                        .display()
+                        .to_string(),
+                ],
             )),
             Family::Node => Ok((
                 PathBuf::from(self.interpreter),
-                vec![self.runtime_dir.join("node_bootstrap.js").display().to_string()],
+                vec![
+                    self.runtime_dir
+                        .join("node_bootstrap.js")
+                        .display()
+                        .to_string(),
+                ],
             )),
             Family::Provided => {
                 let task = self.spec.code_dir.join("bootstrap");
@@ -165,9 +183,16 @@ impl Launch<'_> {
         for (k, v) in &s.environment {
             set(k, v.clone());
         }
-        let host_path = std::env::var("PATH").unwrap_or_else(|_| "/usr/local/bin:/usr/bin:/bin".into());
-        set("PATH", format!("{task}/bin:{}:{host_path}:/opt/bin", opt_or("bin")));
-        set("LD_LIBRARY_PATH", format!("{task}:{task}/lib:{}:/opt/lib", opt_or("lib")));
+        let host_path =
+            std::env::var("PATH").unwrap_or_else(|_| "/usr/local/bin:/usr/bin:/bin".into());
+        set(
+            "PATH",
+            format!("{task}/bin:{}:{host_path}:/opt/bin", opt_or("bin")),
+        );
+        set(
+            "LD_LIBRARY_PATH",
+            format!("{task}:{task}/lib:{}:/opt/lib", opt_or("lib")),
+        );
         set("LANG", "en_US.UTF-8".into());
         set("TZ", ":UTC".into());
         set("TMPDIR", self.tmp_dir.display().to_string());
@@ -207,7 +232,13 @@ impl Launch<'_> {
                 set("PYTHONDONTWRITEBYTECODE", "1".into());
             }
             Family::Node => {
-                let major = s.runtime.trim_start_matches("nodejs").split('.').next().unwrap_or("").to_string();
+                let major = s
+                    .runtime
+                    .trim_start_matches("nodejs")
+                    .split('.')
+                    .next()
+                    .unwrap_or("")
+                    .to_string();
                 let mut np = Vec::new();
                 if let Some(o) = &opt {
                     np.push(format!("{o}/nodejs/node{major}/node_modules"));
@@ -225,7 +256,10 @@ impl Launch<'_> {
 
     /// The command, ready to spawn: clean environment, own process group, cwd = task root,
     /// stdin null, stdout and stderr into `out`.
-    pub(crate) fn command(&self, out: &std::io::PipeWriter) -> Result<tokio::process::Command, NoEntrypoint> {
+    pub(crate) fn command(
+        &self,
+        out: &std::io::PipeWriter,
+    ) -> Result<tokio::process::Command, NoEntrypoint> {
         let (program, args) = self.program()?;
         let mut cmd = tokio::process::Command::new(program);
         cmd.args(args)
@@ -237,7 +271,9 @@ impl Launch<'_> {
             .kill_on_drop(true);
         let (o, e) = match (out.try_clone(), out.try_clone()) {
             (Ok(o), Ok(e)) => (o, e),
-            (Err(err), _) | (_, Err(err)) => return Err(NoEntrypoint(format!("cannot create output pipe: {err}"))),
+            (Err(err), _) | (_, Err(err)) => {
+                return Err(NoEntrypoint(format!("cannot create output pipe: {err}")));
+            }
         };
         cmd.stdout(Stdio::from(o)).stderr(Stdio::from(e));
         Ok(cmd)
@@ -247,7 +283,14 @@ impl Launch<'_> {
 /// `VmHWM` of a live process, in bytes (the fallback without cgroups).
 pub(crate) fn vm_hwm_bytes(pid: u32) -> Option<u64> {
     let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let kb: u64 = text.lines().find_map(|l| l.strip_prefix("VmHWM:"))?.trim().trim_end_matches("kB").trim().parse().ok()?;
+    let kb: u64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
     Some(kb * 1024)
 }
 

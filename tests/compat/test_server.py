@@ -21,7 +21,8 @@ def test_health(endpoint):
     assert body["services"]["ssm"]["state"] == "running"
     assert body["services"]["sts"]["state"] == "running"
     assert body["services"]["dynamodb"]["state"] == "running"
-    assert body["services"]["lambda"]["state"] == "not_implemented"
+    assert body["services"]["lambda"]["state"] == "running"
+    assert body["services"]["sqs"]["state"] == "not_implemented"
     assert resp.headers["x-amzn-RequestId"]
 
 

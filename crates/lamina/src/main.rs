@@ -94,6 +94,26 @@ async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
     let dynamodb_sweeper = dynamodb.start_background();
     let logs = lamina_logs::Logs::new(store.clone(), Default::default());
     let logs_sweeper = logs.start_retention();
+    let shutdown = shutdown_signal()?;
+    let listener = tokio::net::TcpListener::bind((cfg.bind.as_str(), cfg.port))
+        .await
+        .with_context(|| format!("binding {}:{}", cfg.bind, cfg.port))?;
+    let addr = listener.local_addr()?;
+    // Functions reach Lamina (AWS_ENDPOINT_URL) at the bound address.
+    let mut function_endpoint = addr;
+    if function_endpoint.ip().is_unspecified() {
+        function_endpoint.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    let lambda_dir = if cfg.in_memory {
+        std::env::temp_dir().join(format!("lamina-lambda-{}", std::process::id()))
+    } else {
+        cfg.data_dir.join("lambda")
+    };
+    let lambda = lamina_lambda::Lambda::new(
+        store.clone(),
+        lamina_lambda::LambdaConfig::new(lambda_dir, format!("http://{function_endpoint}")),
+        logs.clone(),
+    );
     let gateway = Gateway::new(gw_config, store.backend())
         .with_credentials(Arc::new(resolver))
         .with_service(Arc::new(lamina_ssm::SsmService::new(
@@ -107,13 +127,9 @@ async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
         .with_service(Arc::new(lamina_dynamodb::streams::StreamsService::new(
             dynamodb,
         )))
-        .with_service(Arc::new(lamina_logs::LogsService::new(logs.clone())));
+        .with_service(Arc::new(lamina_logs::LogsService::new(logs.clone())))
+        .with_service(Arc::new(lamina_lambda::LambdaService::new(lambda.clone())));
 
-    let shutdown = shutdown_signal()?;
-    let listener = tokio::net::TcpListener::bind((cfg.bind.as_str(), cfg.port))
-        .await
-        .with_context(|| format!("binding {}:{}", cfg.bind, cfg.port))?;
-    let addr = listener.local_addr()?;
     {
         // The ready line: tools wait for it and read the endpoint from it.
         let mut out = std::io::stdout().lock();
@@ -129,6 +145,7 @@ async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
     lamina_gateway::serve(listener, Arc::new(gateway), shutdown).await;
     dynamodb_sweeper.abort();
     logs_sweeper.abort();
+    lambda.shutdown().await;
     if let Err(e) = logs.flush().await {
         tracing::warn!(error = %e, "flushing buffered log events");
     }

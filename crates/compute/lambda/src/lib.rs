@@ -64,6 +64,11 @@ impl Lambda {
         let sandboxes = sandbox::Manager::new(&config, logs.clone());
         Arc::new(Self { store, config, logs, sandboxes })
     }
+
+    /// Stops every sandbox (server shutdown).
+    pub async fn shutdown(&self) {
+        self.sandboxes.shutdown().await;
+    }
 }
 
 /// The `lambda` service.

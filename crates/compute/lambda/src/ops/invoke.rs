@@ -298,7 +298,7 @@ pub(crate) async fn spec(
         credentials: Some(Credentials {
             access_key_id: "test".into(),
             secret_access_key: "test".into(),
-            session_token: String::new(),
+            session_token: "test".into(),
         }),
         log_group,
         revision: format!("{}:{}", config.version, config.revision_id),

@@ -1,0 +1,93 @@
+//! The background task: deletes messages past their queue's retention period and expired
+//! FIFO deduplication records, and advances message move tasks.
+
+use crate::error::Result;
+use crate::store::{self, DEDUP, DedupRecord, decode};
+use crate::{Sqs, now_ms};
+use lamina_storage::{Direction, Range, WriteBatch};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+const MIN_INTERVAL: Duration = Duration::from_millis(50);
+const CHUNK: usize = 500;
+
+impl Sqs {
+    /// Starts the sweeper; it stops when the `Sqs` is dropped or the handle aborted.
+    pub fn start_background(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let weak: Weak<Sqs> = Arc::downgrade(self);
+        let period = self.config.sweep_interval.max(MIN_INTERVAL);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(period);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                let Some(sqs) = weak.upgrade() else {
+                    return;
+                };
+                match sweep(&sqs).await {
+                    Ok(n) if n > 0 => tracing::debug!(expired = n, "sqs retention sweep"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "sqs retention sweep failed"),
+                }
+                let secs = period.as_secs_f64().ceil() as u64;
+                if let Err(e) = crate::ops::moves::run_tasks(&sqs, secs).await {
+                    tracing::warn!(error = %e, "sqs message move task failed");
+                }
+            }
+        })
+    }
+}
+
+/// One pass: returns how many messages expired.
+pub(crate) async fn sweep(sqs: &Sqs) -> Result<u64> {
+    let now = now_ms();
+    let mut expired = 0;
+    for (scope, q) in sqs.table.all_queues().await? {
+        let retention = q.num("MessageRetentionPeriod", 345_600) * 1000;
+        let mut b = WriteBatch::new();
+        for m in sqs.table.messages(&scope, &q.id, None, 0).await? {
+            if m.rec.sent + retention <= now {
+                store::delete_message(&mut b, &scope, &q.id, &m);
+                expired += 1;
+                if b.ops.len() >= CHUNK {
+                    commit_quietly(sqs, std::mem::take(&mut b)).await?;
+                }
+            }
+        }
+        commit_quietly(sqs, b).await?;
+        if q.fifo() {
+            let entries = sqs
+                .table
+                .store
+                .scan(
+                    DEDUP,
+                    Range::prefix(&store::messages_prefix(&scope, &q.id)),
+                    Direction::Forward,
+                    0,
+                )
+                .await?;
+            let mut b = WriteBatch::new();
+            for (k, raw) in entries {
+                let rec: DedupRecord = decode(&raw)?;
+                if rec.expires <= now {
+                    b.require_equals(DEDUP, k.clone(), raw);
+                    b.delete(DEDUP, k);
+                }
+            }
+            commit_quietly(sqs, b).await?;
+        }
+    }
+    Ok(expired)
+}
+
+/// Commits a sweep batch; a conflict (a consumer touched a message meanwhile) just leaves
+/// the work for the next pass.
+async fn commit_quietly(sqs: &Sqs, b: WriteBatch) -> Result<()> {
+    if b.is_empty() {
+        return Ok(());
+    }
+    match sqs.table.commit(b).await {
+        Err(e) if e.is_conflict() => Ok(()),
+        other => other,
+    }
+}

@@ -40,7 +40,10 @@ pub struct Output {
 
 impl Output {
     pub fn json(value: Value) -> Self {
-        Self { value, payload: None }
+        Self {
+            value,
+            payload: None,
+        }
     }
 }
 
@@ -59,4 +62,9 @@ pub trait Service: Send + Sync + 'static {
         operation: &'a str,
         input: Input,
     ) -> BoxFuture<'a, Result<Output, AwsError>>;
+
+    /// Extra facts for `/_lamina/health` (e.g. which sandbox isolation layers are active).
+    fn health(&self) -> Option<Value> {
+        None
+    }
 }

@@ -23,7 +23,13 @@ fn health(gw: &Gateway) -> serde_json::Value {
     let mut services = serde_json::Map::new();
     for name in lamina_model::service_names() {
         let state = match gw.services().get(name) {
-            Some(s) => json!({"state": "running", "operations": s.implemented().len()}),
+            Some(s) => {
+                let mut state = json!({"state": "running", "operations": s.implemented().len()});
+                if let Some(extra) = s.health() {
+                    state["details"] = extra;
+                }
+                state
+            }
             None => json!({"state": "not_implemented"}),
         };
         services.insert(name.to_string(), state);

@@ -94,6 +94,8 @@ async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
     let dynamodb_sweeper = dynamodb.start_background();
     let logs = lamina_logs::Logs::new(store.clone(), Default::default());
     let logs_sweeper = logs.start_retention();
+    let sqs = lamina_sqs::Sqs::new(store.clone(), Default::default());
+    let sqs_sweeper = sqs.start_background();
     let shutdown = shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind((cfg.bind.as_str(), cfg.port))
         .await
@@ -128,6 +130,7 @@ async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
             dynamodb,
         )))
         .with_service(Arc::new(lamina_logs::LogsService::new(logs.clone())))
+        .with_service(Arc::new(lamina_sqs::SqsService::new(sqs.clone())))
         .with_service(Arc::new(lamina_lambda::LambdaService::new(lambda.clone())));
 
     {
@@ -145,6 +148,7 @@ async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
     lamina_gateway::serve(listener, Arc::new(gateway), shutdown).await;
     dynamodb_sweeper.abort();
     logs_sweeper.abort();
+    sqs_sweeper.abort();
     lambda.shutdown().await;
     if let Err(e) = logs.flush().await {
         tracing::warn!(error = %e, "flushing buffered log events");

@@ -13,6 +13,7 @@ const SERVICES: &[&str] = &[
     "lamina-dynamodb",
     "lamina-lambda",
     "lamina-logs",
+    "lamina-sqs",
     "lamina-apigateway",
 ];
 /// Services with a data plane of their own HTTP shape may also use the protocol layer's

@@ -55,6 +55,8 @@ impl LambdaConfig {
 pub struct Lambda {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) config: LambdaConfig,
+    // Kept for the asynchronous queue (destinations and failure logs); sandboxes hold their own.
+    #[allow(dead_code)]
     pub(crate) logs: Arc<dyn LogSink>,
     pub(crate) sandboxes: sandbox::Manager,
 }

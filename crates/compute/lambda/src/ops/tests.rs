@@ -985,6 +985,54 @@ async fn the_bus_invoker_reports_errors_with_lambda_codes() {
     assert_eq!(ok.status, 202);
 }
 
+#[tokio::test]
+async fn invoke_maps_the_sandbox_outcome() {
+    let t = setup();
+    let code = "def handler(event, context):\n    if event.get('fail'):\n        raise ValueError('boom')\n    \
+                print('hello from the handler')\n    return {'echo': event, 'version': context.function_version}\n";
+    let mut i = create_input("py");
+    i["Code"] = json!({ "ZipFile": zip_b64(code) });
+    t.ok("CreateFunction", i).await;
+    t.ok("PublishVersion", json!({ "FunctionName": "py" }))
+        .await;
+    t.ok(
+        "CreateAlias",
+        json!({ "FunctionName": "py", "Name": "live", "FunctionVersion": "1" }),
+    )
+    .await;
+    let invoke = |q: Option<&str>, payload: &'static [u8]| {
+        let mut v = json!({ "FunctionName": "py", "LogType": "Tail" });
+        if let Some(q) = q {
+            v["Qualifier"] = json!(q);
+        }
+        t.call_raw("Invoke", v, Some(Bytes::from_static(payload)))
+    };
+    let out = invoke(None, b"{\"a\": 1}").await.unwrap();
+    assert_eq!(out.value["StatusCode"], 200);
+    assert_eq!(out.value["ExecutedVersion"], "$LATEST");
+    assert!(out.value.get("FunctionError").is_none(), "{}", out.value);
+    let body: Value = serde_json::from_slice(out.payload.as_ref().unwrap()).unwrap();
+    assert_eq!(body, json!({ "echo": { "a": 1 }, "version": "$LATEST" }));
+    let tail = String::from_utf8(
+        B64.decode(out.value["LogResult"].as_str().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        tail.contains("hello from the handler") && tail.contains("REPORT RequestId"),
+        "{tail}"
+    );
+    let out = invoke(Some("live"), b"{}").await.unwrap();
+    assert_eq!(out.value["ExecutedVersion"], "1");
+    let out = invoke(None, b"{\"fail\": true}").await.unwrap();
+    assert_eq!(out.value["StatusCode"], 200);
+    assert_eq!(out.value["FunctionError"], "Unhandled");
+    let body: Value = serde_json::from_slice(out.payload.as_ref().unwrap()).unwrap();
+    assert_eq!(body["errorType"], "ValueError");
+    assert_eq!(body["errorMessage"], "boom");
+    t.lambda.shutdown().await;
+}
+
 /// Every request struct's members exist in the model shape it mirrors, and every required
 /// member is read.
 mod model_check {

@@ -22,6 +22,7 @@
 //! nesting is bounded by [`MAX_DEPTH`], so no input can overflow the stack or panic.
 
 mod lexer;
+mod literal;
 mod parser;
 #[cfg(test)]
 mod tests;

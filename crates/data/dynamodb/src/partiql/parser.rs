@@ -8,8 +8,7 @@ use super::{
     Statement, not_well_formed,
 };
 use crate::expr::{CmpOp, Condition, Operand, Path, PathElem, SetOperand, SetValue, UpdateAction};
-use crate::value::{AttrValue, MAX_NESTING, Number, rules};
-use std::collections::BTreeMap;
+use crate::value::{AttrValue, rules};
 
 /// Words that end a clause or start one; never read as a name unless quoted.
 const KEYWORDS: &[&str] = &[
@@ -54,7 +53,7 @@ const KEYWORDS: &[&str] = &[
 /// Operators that cannot start a term.
 const OPERATORS: &[&str] = &["IS", "LIKE", "BETWEEN", "IN"];
 
-fn is_keyword(w: &str) -> bool {
+pub(super) fn is_keyword(w: &str) -> bool {
     KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(w))
 }
 
@@ -85,15 +84,15 @@ pub fn parse(src: &str, params: &[AttrValue]) -> Result<Statement, ParseError> {
     Ok(stmt)
 }
 
-struct Parser<'a> {
-    toks: Vec<Tok>,
-    pos: usize,
-    params: &'a [AttrValue],
-    used: usize,
+pub(super) struct Parser<'a> {
+    pub(super) toks: Vec<Tok>,
+    pub(super) pos: usize,
+    pub(super) params: &'a [AttrValue],
+    pub(super) used: usize,
 }
 
 impl Parser<'_> {
-    fn peek(&self) -> Option<&Tok> {
+    pub(super) fn peek(&self) -> Option<&Tok> {
         self.toks.get(self.pos)
     }
 
@@ -101,7 +100,7 @@ impl Parser<'_> {
         self.toks.get(self.pos + n)
     }
 
-    fn next(&mut self) -> Option<Tok> {
+    pub(super) fn next(&mut self) -> Option<Tok> {
         let t = self.toks.get(self.pos).cloned();
         if t.is_some() {
             self.pos += 1;
@@ -125,7 +124,7 @@ impl Parser<'_> {
         matches!(self.peek(), Some(Tok::Sym(x)) if *x == s)
     }
 
-    fn eat_sym(&mut self, s: &str) -> bool {
+    pub(super) fn eat_sym(&mut self, s: &str) -> bool {
         let hit = self.at_sym(s);
         if hit {
             self.pos += 1;
@@ -133,7 +132,7 @@ impl Parser<'_> {
         hit
     }
 
-    fn expect_sym(&mut self, s: &str) -> Result<(), ParseError> {
+    pub(super) fn expect_sym(&mut self, s: &str) -> Result<(), ParseError> {
         if self.eat_sym(s) {
             Ok(())
         } else {
@@ -142,7 +141,7 @@ impl Parser<'_> {
     }
 
     /// The detail for the token at the cursor being wrong where it is.
-    fn unexpected(&self) -> ParseError {
+    pub(super) fn unexpected(&self) -> ParseError {
         match self.peek() {
             None | Some(Tok::Sym(";")) => not_well_formed("Unexpected term"),
             Some(Tok::Word(w)) if OPERATORS.iter().any(|o| o.eq_ignore_ascii_case(w)) => {
@@ -153,7 +152,7 @@ impl Parser<'_> {
         }
     }
 
-    fn param(&mut self) -> Result<AttrValue, ParseError> {
+    pub(super) fn param(&mut self) -> Result<AttrValue, ParseError> {
         let v = self
             .params
             .get(self.used)
@@ -802,167 +801,6 @@ impl Parser<'_> {
         }
         Ok(Operand::Value(self.value("root", depth)?))
     }
-
-    // ---- literals
-
-    /// A literal or `?`; `at` names where it sits for AWS's `under root.x[1]` messages.
-    fn value(&mut self, at: &str, depth: usize) -> Result<AttrValue, ParseError> {
-        if depth > MAX_NESTING.min(MAX_DEPTH) {
-            return Err(err(rules::NESTING));
-        }
-        let Some(t) = self.next() else {
-            return Err(not_well_formed("Unexpected term"));
-        };
-        Ok(match t {
-            Tok::Param => self.param()?,
-            Tok::Str(s) => AttrValue::S(s),
-            Tok::Num(n) => number(&n, false, at)?,
-            Tok::Sym("-") => match self.next() {
-                Some(Tok::Num(n)) => number(&n, true, at)?,
-                _ => return Err(not_well_formed("Unexpected term")),
-            },
-            Tok::Sym("+") => match self.next() {
-                Some(Tok::Num(n)) => number(&n, false, at)?,
-                _ => return Err(not_well_formed("Unexpected term")),
-            },
-            Tok::Word(w) if w.eq_ignore_ascii_case("TRUE") => AttrValue::Bool(true),
-            Tok::Word(w) if w.eq_ignore_ascii_case("FALSE") => AttrValue::Bool(false),
-            Tok::Word(w) if w.eq_ignore_ascii_case("NULL") => AttrValue::Null,
-            Tok::Sym("{") => {
-                let mut m = BTreeMap::new();
-                if !self.eat_sym("}") {
-                    loop {
-                        let key = match self.next() {
-                            Some(Tok::Str(k)) => k,
-                            Some(Tok::Param) => match self.param()? {
-                                AttrValue::S(k) => k,
-                                other => {
-                                    return Err(err(format!(
-                                        "Tuple keys must be of type String. Actual type: {} under {}",
-                                        other.type_name(),
-                                        if at.is_empty() { "root" } else { at }
-                                    )));
-                                }
-                            },
-                            _ => return Err(not_well_formed("Unexpected term")),
-                        };
-                        self.expect_sym(":")?;
-                        let inner = if at.is_empty() {
-                            "root".to_string()
-                        } else {
-                            format!("{at}.{key}")
-                        };
-                        let v = self.value(&inner, depth + 1)?;
-                        if m.contains_key(&key) {
-                            return Err(err(format!(
-                                "Duplicate keys in tuple. Key: {key} under {}",
-                                if at.is_empty() { "root" } else { at }
-                            )));
-                        }
-                        m.insert(key, v);
-                        if !self.eat_sym(",") {
-                            break;
-                        }
-                    }
-                    self.expect_sym("}")?;
-                }
-                AttrValue::M(m)
-            }
-            Tok::Sym("[") => {
-                let mut l = Vec::new();
-                if !self.eat_sym("]") {
-                    loop {
-                        let inner = format!("{at}[{}]", l.len());
-                        l.push(self.value(&inner, depth + 1)?);
-                        if !self.eat_sym(",") {
-                            break;
-                        }
-                    }
-                    self.expect_sym("]")?;
-                }
-                AttrValue::L(l)
-            }
-            Tok::Sym("<<") => self.bag(at, depth)?,
-            Tok::Word(w) if is_keyword(&w) => {
-                self.pos -= 1;
-                return Err(self.unexpected());
-            }
-            _ => {
-                self.pos -= 1;
-                return Err(self.unexpected());
-            }
-        })
-    }
-
-    /// `<<v, ...>>`: a string, number or binary set.
-    fn bag(&mut self, at: &str, depth: usize) -> Result<AttrValue, ParseError> {
-        let mut items = Vec::new();
-        if !self.eat_sym(">>") {
-            loop {
-                if matches!(self.peek(), Some(Tok::Param)) {
-                    return Err(err(
-                        "Unsupported data type in Bag. DynamoDB only supports either numbers or strings in bags",
-                    ));
-                }
-                items.push(self.value(at, depth + 1)?);
-                if !self.eat_sym(",") {
-                    break;
-                }
-            }
-            self.expect_sym(">>")?;
-        }
-        let bad = || {
-            err(
-                "Unsupported data type in Bag. DynamoDB only supports either numbers or strings in bags",
-            )
-        };
-        match items.first() {
-            None => Err(err("Empty bags are not supported")),
-            Some(AttrValue::S(_)) => {
-                let mut out: Vec<String> = Vec::new();
-                for v in items {
-                    let AttrValue::S(s) = v else {
-                        return Err(bad());
-                    };
-                    if !out.contains(&s) {
-                        out.push(s);
-                    }
-                }
-                Ok(AttrValue::Ss(out))
-            }
-            Some(AttrValue::N(_)) => {
-                let mut out: Vec<Number> = Vec::new();
-                for v in items {
-                    let AttrValue::N(n) = v else {
-                        return Err(bad());
-                    };
-                    if !out.contains(&n) {
-                        out.push(n);
-                    }
-                }
-                Ok(AttrValue::Ns(out))
-            }
-            Some(_) => Err(bad()),
-        }
-    }
-}
-
-/// A number literal with DynamoDB's rules; a broken rule names where the literal sits.
-fn number(text: &str, negative: bool, at: &str) -> Result<AttrValue, ParseError> {
-    let mut s = String::with_capacity(text.len() + 2);
-    if negative {
-        s.push('-');
-    }
-    if text.starts_with('.') {
-        s.push('0');
-    }
-    s.push_str(text);
-    if s.ends_with('.') {
-        s.push('0');
-    }
-    Number::parse(&s)
-        .map(AttrValue::N)
-        .map_err(|e| err(format!("{} under {at}", e.0)))
 }
 
 /// `<`, `<=`, `>`, `>=` and BETWEEN take only ordered literals (S, N, B).

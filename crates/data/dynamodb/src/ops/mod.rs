@@ -7,9 +7,9 @@ use crate::error::Result;
 use lamina_core::RequestContext;
 use serde_json::Value;
 
+pub(crate) mod batch;
 pub(crate) mod items;
 pub(crate) mod partiql;
-pub(crate) mod batch;
 pub(crate) mod query;
 pub(crate) mod tables;
 pub(crate) mod transact;
@@ -28,7 +28,12 @@ pub(crate) fn implemented() -> Vec<&'static str> {
 }
 
 /// Runs an operation of any family.
-pub(crate) async fn call(db: &DynamoDb, ctx: &RequestContext, op: &str, input: Value) -> Result<Value> {
+pub(crate) async fn call(
+    db: &DynamoDb,
+    ctx: &RequestContext,
+    op: &str,
+    input: Value,
+) -> Result<Value> {
     if let Some(r) = tables::call(db, ctx, op, &input).await {
         return r;
     }
@@ -47,5 +52,7 @@ pub(crate) async fn call(db: &DynamoDb, ctx: &RequestContext, op: &str, input: V
     if let Some(r) = partiql::call(db, ctx, op, &input).await {
         return r;
     }
-    Err(crate::error::DdbError::Internal(format!("operation {op} has no handler")))
+    Err(crate::error::DdbError::Internal(format!(
+        "operation {op} has no handler"
+    )))
 }

@@ -158,7 +158,10 @@ async fn write_put_maintains_item_indexes_and_stream_in_one_go() {
             json!({"pk": {"S": "a"}, "sk": {"N": "1"}, "gk": {"S": "g1"}, "inc": {"N": "7"}})
         )]
     );
-    assert_eq!(index_entries(&db, &t, "byL").await, std::slice::from_ref(&got));
+    assert_eq!(
+        index_entries(&db, &t, "byL").await,
+        std::slice::from_ref(&got)
+    );
     let r = records(&db, &t).await;
     assert_eq!(r.len(), 1);
     assert_eq!(r[0]["eventName"], "INSERT");

@@ -1,1 +1,27 @@
-//! (under construction)
+//! REST APIs (API Gateway v1): the `apigateway` control plane (rest-json, `/restapis...`,
+//! `/apikeys`, `/usageplans`, `/domainnames`, `/tags`) and the v1 data plane.
+//!
+//! Control plane: RestApis, Resources, Methods, Integrations, method and integration
+//! responses, Models, RequestValidators, Authorizers, Deployments (each a frozen snapshot of
+//! the definition), Stages (patchable method settings, variables, access-log settings), API
+//! keys, usage plans and their keys, GetUsage, ImportRestApi/PutRestApi (OpenAPI 3 / Swagger 2
+//! JSON), GetExport, domain names with base path mappings, tags.
+//!
+//! Data plane ([`invoke`]): resource matching against the deployed snapshot of a stage,
+//! MOCK, AWS_PROXY (Lambda through [`lamina_bus::Invoker`]), HTTP and HTTP_PROXY
+//! integrations, Lambda TOKEN/REQUEST authorizers with cached results, API keys.
+//!
+//! Known differences from AWS: YAML OpenAPI documents are not imported (JSON only); AWS
+//! (service) integrations answer 500; COGNITO_USER_POOLS authorizers are stored but not
+//! enforced on the data plane; GetUsage reports zero use until the throttle module counts it.
+
+pub mod error;
+pub mod invoke;
+pub mod openapi;
+pub mod ops;
+pub mod patch;
+pub mod provider;
+pub mod store;
+pub mod types;
+
+pub use provider::RestApiService;

@@ -1,0 +1,1 @@
+//! Java-style methods (in progress).

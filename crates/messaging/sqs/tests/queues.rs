@@ -1,0 +1,259 @@
+//! Crate tests against the in-memory store: what a client sees from the service, operation
+//! by operation (the compatibility suite repeats these with boto3 over both wire protocols).
+
+use lamina_bus::{QueueMessage, QueueSender};
+use lamina_core::{Input, RequestContext, Service};
+use lamina_sqs::{Sqs, SqsConfig, SqsService};
+use lamina_storage_memory::MemoryStore;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn ctx() -> RequestContext {
+    RequestContext {
+        request_id: "t".into(),
+        account_id: "000000000000".into(),
+        region: "us-east-1".into(),
+        access_key_id: String::new(),
+        endpoint: "http://localhost:4566".into(),
+    }
+}
+
+fn service() -> (Arc<Sqs>, Arc<SqsService>) {
+    let sqs = Sqs::new(
+        MemoryStore::new(),
+        SqsConfig {
+            sweep_interval: Duration::from_millis(100),
+        },
+    );
+    (sqs.clone(), Arc::new(SqsService::new(sqs)))
+}
+
+async fn call(svc: &SqsService, op: &str, value: Value) -> Result<Value, (String, String)> {
+    svc.call(
+        &ctx(),
+        op,
+        Input {
+            value,
+            payload: None,
+        },
+    )
+    .await
+    .map(|o| o.value)
+    .map_err(|e| (e.code.code.to_string(), e.message))
+}
+
+async fn create(svc: &SqsService, name: &str, attrs: Value) -> String {
+    call(
+        svc,
+        "CreateQueue",
+        json!({"QueueName": name, "Attributes": attrs}),
+    )
+    .await
+    .expect("CreateQueue")["QueueUrl"]
+        .as_str()
+        .expect("url")
+        .to_string()
+}
+
+async fn receive(svc: &SqsService, url: &str, extra: Value) -> Vec<Value> {
+    let mut req = json!({"QueueUrl": url, "MaxNumberOfMessages": 10});
+    if let (Some(r), Some(e)) = (req.as_object_mut(), extra.as_object()) {
+        r.extend(e.clone());
+    }
+    call(svc, "ReceiveMessage", req)
+        .await
+        .expect("ReceiveMessage")["Messages"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn send_receive_delete_and_digests() {
+    let (_, svc) = service();
+    let url = create(&svc, "q", json!({})).await;
+    assert_eq!(url, "http://localhost:4566/000000000000/q");
+    let sent = call(
+        &svc,
+        "SendMessage",
+        json!({"QueueUrl": url, "MessageBody": "hello",
+        "MessageAttributes": {"a": {"DataType": "String", "StringValue": "b"}}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(sent["MD5OfMessageBody"], "5d41402abc4b2a76b9719d911017c592");
+    let msgs = receive(&svc, &url, json!({"MessageAttributeNames": ["All"]})).await;
+    assert_eq!(msgs.len(), 1);
+    assert_eq!(
+        msgs[0]["MD5OfMessageAttributes"],
+        sent["MD5OfMessageAttributes"]
+    );
+    let handle = msgs[0]["ReceiptHandle"].clone();
+    assert!(receive(&svc, &url, json!({})).await.is_empty(), "in flight");
+    call(
+        &svc,
+        "DeleteMessage",
+        json!({"QueueUrl": url, "ReceiptHandle": handle}),
+    )
+    .await
+    .unwrap();
+    call(
+        &svc,
+        "DeleteMessage",
+        json!({"QueueUrl": url, "ReceiptHandle": handle}),
+    )
+    .await
+    .expect("deleting twice succeeds");
+    let e = call(
+        &svc,
+        "DeleteMessage",
+        json!({"QueueUrl": url, "ReceiptHandle": "nope"}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.0, "ReceiptHandleIsInvalid");
+}
+
+#[tokio::test]
+async fn long_poll_wakes_on_send() {
+    let (_, svc) = service();
+    let url = create(&svc, "lp", json!({})).await;
+    let (s2, u2) = (svc.clone(), url.clone());
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        call(
+            &s2,
+            "SendMessage",
+            json!({"QueueUrl": u2, "MessageBody": "x"}),
+        )
+        .await
+        .unwrap();
+    });
+    let t0 = Instant::now();
+    let msgs = receive(&svc, &url, json!({"WaitTimeSeconds": 5})).await;
+    assert_eq!(msgs.len(), 1);
+    assert!(
+        t0.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        t0.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn redrive_then_move_task_back() {
+    let (sqs, svc) = service();
+    let bg = sqs.start_background();
+    let dlq = create(&svc, "dlq", json!({})).await;
+    let dlq_arn = "arn:aws:sqs:us-east-1:000000000000:dlq";
+    let src = create(&svc, "src", json!({"VisibilityTimeout": "0",
+        "RedrivePolicy": json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 1}).to_string()}))
+    .await;
+    call(
+        &svc,
+        "SendMessage",
+        json!({"QueueUrl": src, "MessageBody": "p"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(receive(&svc, &src, json!({})).await.len(), 1);
+    assert!(
+        receive(&svc, &src, json!({})).await.is_empty(),
+        "moved to the DLQ"
+    );
+    let d = receive(
+        &svc,
+        &dlq,
+        json!({"VisibilityTimeout": 0, "MessageSystemAttributeNames": ["All"]}),
+    )
+    .await;
+    assert_eq!(
+        d[0]["Attributes"]["DeadLetterQueueSourceArn"],
+        "arn:aws:sqs:us-east-1:000000000000:src"
+    );
+    call(&svc, "StartMessageMoveTask", json!({"SourceArn": dlq_arn}))
+        .await
+        .unwrap();
+    let t0 = Instant::now();
+    loop {
+        let r = call(&svc, "ListMessageMoveTasks", json!({"SourceArn": dlq_arn}))
+            .await
+            .unwrap();
+        if r["Results"][0]["Status"] == "COMPLETED" {
+            assert_eq!(r["Results"][0]["ApproximateNumberOfMessagesMoved"], 1);
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(5), "{r}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(receive(&svc, &src, json!({})).await[0]["Body"], "p");
+    bg.abort();
+}
+
+#[tokio::test]
+async fn fifo_groups_block_while_in_flight() {
+    let (_, svc) = service();
+    let url = create(
+        &svc,
+        "f.fifo",
+        json!({"FifoQueue": "true", "ContentBasedDeduplication": "true"}),
+    )
+    .await;
+    for (g, b) in [("a", "a1"), ("a", "a2"), ("b", "b1")] {
+        call(
+            &svc,
+            "SendMessage",
+            json!({"QueueUrl": url, "MessageBody": b, "MessageGroupId": g}),
+        )
+        .await
+        .unwrap();
+    }
+    let e = call(
+        &svc,
+        "SendMessage",
+        json!({"QueueUrl": url, "MessageBody": "x"}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        e,
+        (
+            "MissingParameter".into(),
+            "The request must contain the parameter MessageGroupId.".into()
+        )
+    );
+    let first = receive(&svc, &url, json!({"MaxNumberOfMessages": 1})).await;
+    assert_eq!(first[0]["Body"], "a1");
+    let next = receive(&svc, &url, json!({})).await;
+    assert_eq!(next.len(), 1, "group a is blocked");
+    assert_eq!(next[0]["Body"], "b1");
+}
+
+#[tokio::test]
+async fn queue_sender_by_arn() {
+    let (sqs, svc) = service();
+    let url = create(&svc, "target", json!({})).await;
+    let id = sqs
+        .send(
+            "arn:aws:sqs:us-east-1:000000000000:target",
+            QueueMessage {
+                body: "from sns".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let msgs = receive(&svc, &url, json!({})).await;
+    assert_eq!(
+        (msgs[0]["MessageId"].as_str(), msgs[0]["Body"].as_str()),
+        (Some(id.as_str()), Some("from sns"))
+    );
+    let e = sqs
+        .send(
+            "arn:aws:sqs:us-east-1:000000000000:missing",
+            QueueMessage::default(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "QueueDoesNotExist");
+}

@@ -7,6 +7,7 @@
 
 pub mod code;
 pub mod error;
+pub mod invoke;
 pub(crate) mod model;
 pub(crate) mod ops;
 pub mod sandbox;
@@ -36,6 +37,12 @@ pub struct LambdaConfig {
     pub endpoint_url: String,
     /// The account's concurrency limit (AWS default 1000).
     pub account_concurrency: u32,
+    /// Waits before the retries of a failed asynchronous invocation (AWS: about 1, then 2
+    /// minutes); the last one repeats if more retries are allowed.
+    pub async_retry_delays: Vec<Duration>,
+    /// A claimed asynchronous event becomes due again this long after the function's
+    /// timeout (it was claimed by a process that died).
+    pub async_lease_margin: Duration,
 }
 
 impl LambdaConfig {
@@ -47,6 +54,8 @@ impl LambdaConfig {
             idle_timeout: Duration::from_secs(300),
             endpoint_url,
             account_concurrency: 1000,
+            async_retry_delays: vec![Duration::from_secs(60), Duration::from_secs(120)],
+            async_lease_margin: Duration::from_secs(30),
         }
     }
 }
@@ -59,16 +68,26 @@ pub struct Lambda {
     #[allow(dead_code)]
     pub(crate) logs: Arc<dyn LogSink>,
     pub(crate) sandboxes: sandbox::Manager,
+    /// Concurrency counters, the queue's signals and the bus clients.
+    pub(crate) runtime: invoke::Runtime,
 }
 
 impl Lambda {
     pub fn new(store: Arc<dyn Store>, config: LambdaConfig, logs: Arc<dyn LogSink>) -> Arc<Self> {
         let sandboxes = sandbox::Manager::new(&config, logs.clone());
-        Arc::new(Self { store, config, logs, sandboxes })
+        let runtime = invoke::Runtime::new(config.account_concurrency);
+        Arc::new(Self {
+            store,
+            config,
+            logs,
+            sandboxes,
+            runtime,
+        })
     }
 
-    /// Stops every sandbox (server shutdown).
+    /// Stops the queue worker and every sandbox (server shutdown).
     pub async fn shutdown(&self) {
+        self.stop_background();
         self.sandboxes.shutdown().await;
     }
 }
@@ -94,12 +113,24 @@ impl Service for LambdaService {
         OPS.get_or_init(ops::implemented)
     }
 
+    fn health(&self) -> Option<serde_json::Value> {
+        let s = &self.lambda.sandboxes;
+        Some(serde_json::json!({
+            "isolation": s.isolation(),
+            "sandboxes": { "live": s.live_sandboxes() },
+        }))
+    }
+
     fn call<'a>(
         &'a self,
         ctx: &'a RequestContext,
         operation: &'a str,
         input: Input,
     ) -> BoxFuture<'a, Result<Output, AwsError>> {
-        Box::pin(async move { ops::call(&self.lambda, ctx, operation, input).await.map_err(AwsError::from) })
+        Box::pin(async move {
+            ops::call(&self.lambda, ctx, operation, input)
+                .await
+                .map_err(AwsError::from)
+        })
     }
 }

@@ -681,6 +681,10 @@ async fn delete(cx: &Cx<'_>, r: GetFunctionRequest) -> Result<Output> {
                 Ok(()) | Err(StoreError::Conflict { .. }) => {}
                 Err(e) => return Err(e.into()),
             }
+            // Warm sandboxes of the deleted function must not serve a new one of that name.
+            cx.lambda
+                .sandboxes
+                .evict_function(&s.account, &s.region, &name);
         }
         Some("$LATEST") => {
             return Err(LambdaError::InvalidParameter(

@@ -160,15 +160,8 @@ pub(crate) async fn invoke(
             "Request must be smaller than {cap} bytes for the InvokeFunction operation"
         )));
     }
-    let res = resolve(cx, name, qualifier).await?;
-    let config = match &res.alias {
-        Some(a) if !a.weights.is_empty() => {
-            let v = route(&a.function_version, &a.weights, draw());
-            super::version_config(cx, &res.function, &v).await?
-        }
-        _ => res.config,
-    };
-    if res.function.reserved_concurrency == Some(0) {
+    let (function, config) = select(cx, name, qualifier).await?;
+    if function.reserved_concurrency == Some(0) {
         return Err(LambdaError::Throttled {
             message: "Rate Exceeded.".into(),
             reason: "ReservedFunctionConcurrentInvocationLimitExceeded",
@@ -193,6 +186,8 @@ pub(crate) async fn invoke(
             })
         }
         Kind::RequestResponse => {
+            // Held until the sandbox answered: over the limit, AWS's 429.
+            let _permit = cx.lambda.acquire(&cx.scope, &function).await?;
             let spec = spec(cx.lambda, &cx.scope, &config, qualifier).await?;
             let input = InvokeInput {
                 request_id: cx.ctx.request_id.clone(),
@@ -228,6 +223,24 @@ pub(crate) async fn invoke(
     }
 }
 
+/// The function and the configuration an invocation runs: `$LATEST`, a version, or the
+/// version an alias routes this invocation to (by weight).
+pub(crate) async fn select(
+    cx: &Cx<'_>,
+    name: &str,
+    qualifier: Option<&str>,
+) -> Result<(model::FunctionRecord, Config)> {
+    let res = resolve(cx, name, qualifier).await?;
+    let config = match &res.alias {
+        Some(a) if !a.weights.is_empty() => {
+            let v = route(&a.function_version, &a.weights, draw());
+            super::version_config(cx, &res.function, &v).await?
+        }
+        _ => res.config,
+    };
+    Ok((res.function, config))
+}
+
 /// Keeps an event in the store; durable before 202 is answered.
 async fn enqueue(cx: &Cx<'_>, name: &str, qualifier: Option<&str>, payload: &[u8]) -> Result<()> {
     let now = lamina_core::now_epoch_millis();
@@ -247,6 +260,7 @@ async fn enqueue(cx: &Cx<'_>, name: &str, qualifier: Option<&str>, payload: &[u8
         store::encode(&event)?,
     );
     cx.store().commit(batch).await?;
+    cx.lambda.runtime.wake.notify_one();
     Ok(())
 }
 

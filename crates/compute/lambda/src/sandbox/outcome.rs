@@ -87,10 +87,11 @@ pub(crate) fn exited(request_id: &str, status: Option<ExitStatus>, oom: bool) ->
     }
 }
 
-/// A response past 6 MB.
+/// A response past 6 MB. AWS's message names the limit, not the size (`size` is for the log).
 pub(crate) fn too_large(size: usize) -> Failure {
+    tracing::debug!(size, "function response over the limit");
     let msg = format!(
-        "Response payload size ({size} bytes) exceeded maximum allowed payload size ({MAX_PAYLOAD} bytes)."
+        "Response payload size exceeded maximum allowed payload size ({MAX_PAYLOAD} bytes)."
     );
     Failure {
         payload: body(json!({ "errorMessage": msg, "errorType": "Function.ResponseSizeTooLarge" })),
@@ -261,5 +262,10 @@ mod tests {
             br#"{"errorMessage":"not json","errorType":"Oops"}"#
         );
         assert!(f.keep);
+        let big = too_large(7 * 1024 * 1024);
+        assert_eq!(
+            &big.payload[..],
+            br#"{"errorMessage":"Response payload size exceeded maximum allowed payload size (6291556 bytes).","errorType":"Function.ResponseSizeTooLarge"}"#
+        );
     }
 }

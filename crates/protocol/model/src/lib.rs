@@ -57,10 +57,22 @@ pub fn get(service: &str) -> Option<&'static Model> {
     let (index, cell) = cells.get(service)?;
     Some(cell.get_or_init(|| {
         let (name, _, text) = generated::MODELS[*index];
-        // The embedded models are checked by `every_model_parses`; a failure here is a
-        // build defect, not an input error.
-        Model::parse(name, text).expect("embedded model parses")
+        // The embedded models and patches are checked by `every_model_parses`; a failure
+        // here is a build defect, not an input error.
+        match patch_for(name) {
+            Some(patch) => Model::parse_patched(name, text, patch).expect("embedded model parses"),
+            None => Model::parse(name, text).expect("embedded model parses"),
+        }
     }))
+}
+
+/// Where AWS behaves differently from its own model, the difference is data: a JSON merge
+/// patch (RFC 7386) per service in `patches/`, applied when the model is loaded. Each patch
+/// file says why in its `_comment`.
+const PATCHES: &[(&str, &str)] = &[("sqs", include_str!("../patches/sqs.json"))];
+
+fn patch_for(service: &str) -> Option<&'static str> {
+    PATCHES.iter().find(|(s, _)| *s == service).map(|(_, p)| *p)
 }
 
 #[cfg(test)]
@@ -86,6 +98,26 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn patches_apply() {
+        let sqs = get("sqs").unwrap();
+        assert!(
+            sqs.shape("QueueAttributeName")
+                .unwrap()
+                .enum_values
+                .is_empty()
+        );
+        // untouched parts of the model stay
+        assert!(sqs.shape("QueueAttributeName").is_some());
+        assert!(sqs.operation("SendMessage").is_some());
+        for (service, _) in PATCHES {
+            assert!(
+                service_names().any(|n| n == *service),
+                "patch for unknown service {service}"
+            );
         }
     }
 

@@ -21,6 +21,20 @@ impl Model {
         Ok(m)
     }
 
+    /// Parses a model after applying a JSON merge patch (RFC 7386) to it.
+    pub fn parse_patched(
+        name: &'static str,
+        text: &str,
+        patch: &str,
+    ) -> Result<Self, serde_json::Error> {
+        let mut doc: Value = serde_json::from_str(text)?;
+        let patch: Value = serde_json::from_str(patch)?;
+        merge_patch(&mut doc, &patch);
+        let mut m: Model = serde_json::from_value(doc)?;
+        m.name = name;
+        Ok(m)
+    }
+
     pub fn shape(&self, name: &str) -> Option<&Shape> {
         self.shapes.get(name)
     }
@@ -238,5 +252,25 @@ impl Shape {
 
     pub fn is_required(&self, name: &str) -> bool {
         self.required.iter().any(|r| r == name)
+    }
+}
+
+/// RFC 7386: objects merge recursively, `null` removes, anything else replaces. Keys
+/// starting with `_` (comments) are not applied.
+fn merge_patch(target: &mut Value, patch: &Value) {
+    match (target, patch) {
+        (Value::Object(t), Value::Object(p)) => {
+            for (k, v) in p {
+                if k.starts_with('_') {
+                    continue;
+                }
+                if v.is_null() {
+                    t.remove(k);
+                } else {
+                    merge_patch(t.entry(k.clone()).or_insert(Value::Null), v);
+                }
+            }
+        }
+        (t, p) => *t = p.clone(),
     }
 }

@@ -1,7 +1,9 @@
 //! The `lamina` binary: CLI, configuration and the composition root — the only place that
 //! picks storage backends and wires services into the gateway.
 
+mod cli;
 mod config;
+mod lambda_routes;
 
 use anyhow::Context;
 use config::{ServeConfig, USAGE};
@@ -25,6 +27,13 @@ fn main() -> anyhow::Result<()> {
             };
             serve(cfg)
         }
+        Some("invoke" | "logs") => match cli::parse(&args, |k| std::env::var(k).ok()) {
+            Ok(cmd) => std::process::exit(cli::run(cmd)?),
+            Err(e) => {
+                eprintln!("lamina: {e}\n\n{USAGE}");
+                std::process::exit(2);
+            }
+        },
         Some("codec") => {
             let stdin = std::io::stdin();
             let stdout = std::io::stdout();
@@ -111,13 +120,37 @@ async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
     } else {
         cfg.data_dir.join("lambda")
     };
-    let lambda = lamina_lambda::Lambda::new(
+    let mut lambda_config =
+        lamina_lambda::LambdaConfig::new(lambda_dir, format!("http://{function_endpoint}"));
+    if let Some(d) = cfg.lambda_async_retry_delays.clone() {
+        lambda_config.async_retry_delays = d;
+    }
+    let lambda = lamina_lambda::Lambda::new(store.clone(), lambda_config, logs.clone());
+    // Destinations and dead-letter queues of asynchronous invocations.
+    lambda.set_queue_sender(sqs.clone());
+    // SNS delivers to SQS and Lambda through the bus; its URLs point at the bound address.
+    let sns = lamina_sns::Sns::new(
         store.clone(),
-        lamina_lambda::LambdaConfig::new(lambda_dir, format!("http://{function_endpoint}")),
-        logs.clone(),
+        lamina_sns::SnsConfig {
+            endpoint: format!("http://{function_endpoint}"),
+            ..Default::default()
+        },
     );
+    sns.set_queue_sender(sqs.clone());
+    sns.set_invoker(lambda.clone());
+    lambda.set_topic_publisher(Arc::new(sns.clone()));
+    let sns_delivery = sns.start_background();
     let gateway = Gateway::new(gw_config, store.backend())
         .with_credentials(Arc::new(resolver))
+        .with_raw_route(
+            lamina_gateway::RawRoute::PathPrefix("/_lamina/lambda/".into()),
+            Arc::new(lambda_routes::LambdaRoutes(lambda.clone())),
+        )
+        .with_raw_route(
+            lamina_gateway::RawRoute::PathPrefix("/_lamina/sns/".into()),
+            Arc::new(SnsAdmin(sns.clone())),
+        )
+        .with_service(Arc::new(lamina_sns::SnsService::new(sns.clone())))
         .with_service(Arc::new(lamina_ssm::SsmService::new(
             store.clone(),
             master_key,
@@ -132,6 +165,8 @@ async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
         .with_service(Arc::new(lamina_logs::LogsService::new(logs.clone())))
         .with_service(Arc::new(lamina_sqs::SqsService::new(sqs.clone())))
         .with_service(Arc::new(lamina_lambda::LambdaService::new(lambda.clone())));
+
+    let lambda_queue = lambda.start_background();
 
     {
         // The ready line: tools wait for it and read the endpoint from it.
@@ -149,6 +184,8 @@ async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
     dynamodb_sweeper.abort();
     logs_sweeper.abort();
     sqs_sweeper.abort();
+    sns_delivery.abort();
+    lambda_queue.abort();
     lambda.shutdown().await;
     if let Err(e) = logs.flush().await {
         tracing::warn!(error = %e, "flushing buffered log events");
@@ -156,6 +193,29 @@ async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
     store.close().await.context("closing the store")?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// SNS's own routes (signing certificate, inspection listing) on the gateway's raw hook.
+struct SnsAdmin(lamina_sns::Sns);
+
+impl lamina_wire::RawHandler for SnsAdmin {
+    fn handle<'a>(
+        &'a self,
+        req: lamina_wire::HttpRequest,
+        _ctx: lamina_wire::RawContext,
+    ) -> BoxFuture<'a, lamina_wire::HttpResponse> {
+        Box::pin(async move {
+            let r = self
+                .0
+                .admin(req.method.as_str(), &req.path, &req.query)
+                .await;
+            lamina_wire::HttpResponse {
+                status: r.status,
+                headers: vec![("content-type".into(), r.content_type.into())],
+                body: r.body.into(),
+            }
+        })
+    }
 }
 
 /// Secrets for `--auth verify`: the configured root key, and temporary credentials issued by

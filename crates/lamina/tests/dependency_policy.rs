@@ -12,6 +12,7 @@ const SERVICES: &[&str] = &[
     "lamina-sts",
     "lamina-dynamodb",
     "lamina-lambda",
+    "lamina-sns",
     "lamina-logs",
     "lamina-sqs",
     "lamina-apigateway",

@@ -1,12 +1,19 @@
 //! `lamina serve` options: each flag also reads an environment variable; flags win.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 pub const USAGE: &str = "\
 Lamina — a serverless cloud in one binary, behind the AWS wire protocols
 
 USAGE:
     lamina serve [OPTIONS]     run the server
+    lamina invoke <FUNCTION> [--payload JSON] [--qualifier Q] [--endpoint URL]
+                               invoke a function on a running Lamina; prints the response,
+                               exits 1 on a function error
+    lamina logs <FUNCTION> [--follow] [--endpoint URL]
+                               print the function's CloudWatch Logs (/aws/lambda/<FUNCTION>)
+                               (endpoint: $LAMINA_ENDPOINT, $AWS_ENDPOINT_URL, http://127.0.0.1:4566)
     lamina codec               read codec requests as JSON lines on stdin (test oracle)
     lamina --version
 
@@ -19,6 +26,9 @@ OPTIONS (each also settable by the environment variable shown):
     --account-id <ID>      account id of the default user  LAMINA_ACCOUNT_ID  [000000000000]
     --auth <MODE>          accept (any key) | verify (SigV4) LAMINA_AUTH      [accept]
     --log <FILTER>         log filter (tracing syntax)     LAMINA_LOG         [info]
+
+LAMINA_LAMBDA_ASYNC_RETRY_DELAYS_MS=60000,120000 sets the waits before the retries of failed
+asynchronous Lambda invocations (AWS's are about 1 and 2 minutes; tests use short ones).
 
 With --auth verify, the root credentials are LAMINA_ACCESS_KEY_ID / LAMINA_SECRET_ACCESS_KEY
 (default test / test); credentials issued by STS AssumeRole are accepted until they expire.
@@ -36,6 +46,23 @@ pub struct ServeConfig {
     pub log: String,
     pub root_access_key_id: String,
     pub root_secret_access_key: String,
+    /// `LAMINA_LAMBDA_ASYNC_RETRY_DELAYS_MS`: waits before async retries (None: AWS's).
+    pub lambda_async_retry_delays: Option<Vec<Duration>>,
+}
+
+/// `60000,120000` → the delays.
+fn parse_delays(v: &str) -> Result<Vec<Duration>, String> {
+    let delays = v
+        .split(',')
+        .map(|p| p.trim().parse::<u64>().map(Duration::from_millis))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| {
+            format!("LAMINA_LAMBDA_ASYNC_RETRY_DELAYS_MS: not a list of milliseconds: {v}")
+        })?;
+    if delays.is_empty() {
+        return Err("LAMINA_LAMBDA_ASYNC_RETRY_DELAYS_MS: empty".into());
+    }
+    Ok(delays)
 }
 
 impl ServeConfig {
@@ -61,6 +88,9 @@ impl ServeConfig {
             root_access_key_id: env("LAMINA_ACCESS_KEY_ID").unwrap_or_else(|| "test".into()),
             root_secret_access_key: env("LAMINA_SECRET_ACCESS_KEY")
                 .unwrap_or_else(|| "test".into()),
+            lambda_async_retry_delays: env("LAMINA_LAMBDA_ASYNC_RETRY_DELAYS_MS")
+                .map(|v| parse_delays(&v))
+                .transpose()?,
         };
         let mut it = args.iter();
         while let Some(arg) = it.next() {
@@ -146,5 +176,25 @@ mod tests {
         assert!(ServeConfig::parse(&args("--auth maybe"), |_| None).is_err());
         assert!(ServeConfig::parse(&args("--what"), |_| None).is_err());
         assert!(ServeConfig::parse(&args("--port"), |_| None).is_err());
+        let bad = |k: &str| (k == "LAMINA_LAMBDA_ASYNC_RETRY_DELAYS_MS").then(|| "1,x".to_string());
+        assert!(ServeConfig::parse(&[], bad).is_err());
+    }
+
+    #[test]
+    fn lambda_retry_delays_from_the_environment() {
+        assert_eq!(
+            ServeConfig::parse(&[], |_| None)
+                .unwrap()
+                .lambda_async_retry_delays,
+            None
+        );
+        let env =
+            |k: &str| (k == "LAMINA_LAMBDA_ASYNC_RETRY_DELAYS_MS").then(|| "100, 250".to_string());
+        assert_eq!(
+            ServeConfig::parse(&[], env)
+                .unwrap()
+                .lambda_async_retry_delays,
+            Some(vec![Duration::from_millis(100), Duration::from_millis(250)])
+        );
     }
 }

@@ -62,12 +62,16 @@ pub enum RawRoute {
     PathPrefix(String),
     /// Requests whose Host (without port) ends with this suffix (e.g. `.execute-api.localhost`).
     HostSuffix(String),
+    /// Requests whose path contains this string (e.g. `/_user_request_/`, the path form of
+    /// API Gateway invoke URLs, which shares the `/restapis/` prefix with the control plane).
+    PathContains(String),
 }
 
 impl RawRoute {
     fn matches(&self, req: &HttpRequest) -> bool {
         match self {
             RawRoute::PathPrefix(p) => req.path.starts_with(p.as_str()),
+            RawRoute::PathContains(p) => req.path.contains(p.as_str()),
             RawRoute::HostSuffix(suffix) => req
                 .header("host")
                 .map(|h| h.rsplit_once(':').map_or(h, |(name, _)| name))
@@ -131,7 +135,9 @@ impl Gateway {
         let request_id = new_request_id();
         if let Some((route, handler)) = self.raw.iter().find(|(r, _)| r.matches(&req)) {
             let label = match route {
-                RawRoute::PathPrefix(p) | RawRoute::HostSuffix(p) => p.clone(),
+                RawRoute::PathPrefix(p) | RawRoute::HostSuffix(p) | RawRoute::PathContains(p) => {
+                    p.clone()
+                }
             };
             let ctx = RawContext {
                 request_id: request_id.clone(),

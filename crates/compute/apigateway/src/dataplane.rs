@@ -1,2 +1,178 @@
 //! The invoke-URL handler: finds the API (v1 or v2) an invoke URL belongs to and hands the
-//! request to its data plane. (under construction)
+//! request to its data plane.
+//!
+//! Two URL forms reach it (the binary mounts it on both):
+//! * `http://<api-id>.execute-api.<host>/<stage>/<path>` (routing by Host), and
+//! * `http://<host>/restapis/<api-id>/<stage>/_user_request_/<path>` (LocalStack's form).
+//!
+//! A REST API (v1) is served by [`crate::v1::invoke::serve`]; any other id goes to the HTTP
+//! API data plane, `crate::v2::serve(gw, api_id, req, &ctx) -> Option<HttpResponse>`, with
+//! the path rewritten to the Host form (`/<stage>/<path>`).
+
+use crate::ApiGateway;
+use crate::v1::invoke::{self, State, message};
+use crate::v1::store::{self, Scope};
+use lamina_core::BoxFuture;
+use lamina_wire::{HttpRequest, HttpResponse, RawContext, RawHandler};
+use std::sync::Arc;
+
+/// The marker of the path form of invoke URLs.
+pub const USER_REQUEST: &str = "/_user_request_";
+
+/// Where an invoke URL points.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub api_id: String,
+    /// The first path segment (a v1 stage, or for v2 possibly `$default`'s first segment).
+    pub stage: String,
+    /// The rest of the path after the stage, starting with `/` (or empty).
+    pub rest: String,
+    /// The path in the Host form: `/<stage><rest>`.
+    pub host_path: String,
+}
+
+/// Parses either invoke-URL form; `None` when the request is not an invoke URL.
+pub fn target(req: &HttpRequest) -> Option<Target> {
+    let path = req.path.as_str();
+    if let Some(after) = path.strip_prefix("/restapis/")
+        && let Some(i) = after.find(USER_REQUEST)
+    {
+        let (head, tail) = (&after[..i], &after[i + USER_REQUEST.len()..]);
+        let (api, stage) = head.split_once('/')?;
+        if api.is_empty() || stage.is_empty() || stage.contains('/') {
+            return None;
+        }
+        let rest = if tail.is_empty() || tail == "/" {
+            String::new()
+        } else {
+            tail.to_string()
+        };
+        return Some(Target {
+            api_id: api.to_string(),
+            stage: stage.to_string(),
+            host_path: format!("/{stage}{rest}"),
+            rest,
+        });
+    }
+    let host = req.header("host")?;
+    let name = host.rsplit_once(':').map_or(host, |(n, _)| n);
+    let (api, domain) = name.split_once('.')?;
+    if !domain.starts_with("execute-api.") || api.is_empty() {
+        return None;
+    }
+    let trimmed = path.trim_start_matches('/');
+    let (stage, rest) = match trimmed.find('/') {
+        Some(i) => (&trimmed[..i], &trimmed[i..]),
+        None => (trimmed, ""),
+    };
+    Some(Target {
+        api_id: api.to_string(),
+        stage: stage.to_string(),
+        rest: rest.to_string(),
+        host_path: path.to_string(),
+    })
+}
+
+/// The [`RawHandler`] for invoke URLs.
+pub struct DataPlane {
+    gw: Arc<ApiGateway>,
+    state: State,
+}
+
+impl DataPlane {
+    pub fn new(gw: Arc<ApiGateway>) -> Arc<Self> {
+        Arc::new(Self {
+            gw,
+            state: State::default(),
+        })
+    }
+
+    async fn serve(&self, mut req: HttpRequest, ctx: RawContext) -> HttpResponse {
+        let Some(t) = target(&req) else {
+            return message(404, r#"{"message":"Not Found"}"#);
+        };
+        let scope = Scope {
+            account: ctx.account_id.clone(),
+            region: ctx.region.clone(),
+        };
+        let is_v1 = match self
+            .gw
+            .store
+            .get(store::APIS, &scope.key(&[&t.api_id]))
+            .await
+        {
+            Ok(found) => found.is_some(),
+            Err(e) => {
+                tracing::warn!(error = %e, "looking up the api of an invoke url");
+                return message(500, invoke::INTERNAL);
+            }
+        };
+        if is_v1 {
+            if t.stage.is_empty() {
+                return message(403, invoke::MISSING_TOKEN);
+            }
+            return invoke::serve(
+                &self.gw,
+                &self.state,
+                &t.api_id,
+                &t.stage,
+                &t.rest,
+                req,
+                &ctx,
+            )
+            .await;
+        }
+        req.path = t.host_path.clone();
+        match crate::v2::serve(&self.gw, &t.api_id, req, &ctx).await {
+            Some(resp) => resp,
+            None => message(404, r#"{"message":"Not Found"}"#),
+        }
+    }
+}
+
+impl RawHandler for DataPlane {
+    fn handle<'a>(&'a self, req: HttpRequest, ctx: RawContext) -> BoxFuture<'a, HttpResponse> {
+        Box::pin(self.serve(req, ctx))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(host: &str, path: &str) -> HttpRequest {
+        let mut headers = http::HeaderMap::new();
+        headers.insert("host", host.parse().unwrap());
+        HttpRequest {
+            method: http::Method::GET,
+            path: path.into(),
+            query: String::new(),
+            headers,
+            body: Default::default(),
+        }
+    }
+
+    #[test]
+    fn v1_invoke_url_forms() {
+        let t = target(&req(
+            "localhost:4566",
+            "/restapis/abc123/prod/_user_request_/pets/1",
+        ))
+        .unwrap();
+        assert_eq!(
+            (t.api_id.as_str(), t.stage.as_str(), t.rest.as_str()),
+            ("abc123", "prod", "/pets/1")
+        );
+        assert_eq!(t.host_path, "/prod/pets/1");
+        let t = target(&req("localhost", "/restapis/abc123/prod/_user_request_/")).unwrap();
+        assert_eq!(t.rest, "");
+        let t = target(&req("abc123.execute-api.localhost:4566", "/prod/pets")).unwrap();
+        assert_eq!(
+            (t.api_id.as_str(), t.stage.as_str(), t.rest.as_str()),
+            ("abc123", "prod", "/pets")
+        );
+        let t = target(&req("abc123.execute-api.localhost", "/prod")).unwrap();
+        assert_eq!((t.stage.as_str(), t.rest.as_str()), ("prod", ""));
+        assert!(target(&req("localhost", "/restapis/abc123/resources")).is_none());
+    }
+}

@@ -15,7 +15,9 @@
 //! (service) integrations answer 500; COGNITO_USER_POOLS authorizers are stored but not
 //! enforced on the data plane; GetUsage reports zero use until the throttle module counts it.
 
+pub mod authorizer;
 pub mod error;
+pub mod integrations;
 pub mod invoke;
 pub mod openapi;
 pub mod ops;

@@ -140,6 +140,13 @@ async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
     sns.set_invoker(lambda.clone());
     lambda.set_topic_publisher(Arc::new(sns.clone()));
     let sns_delivery = sns.start_background();
+    // API Gateway: one state for both control planes and the invoke-URL data plane; functions
+    // are reached through the bus.
+    let apigateway = lamina_apigateway::ApiGateway::new(
+        store.clone(),
+        Some(lambda.clone()),
+        logs.clone(),
+    );
     let gateway = Gateway::new(gw_config, store.backend())
         .with_credentials(Arc::new(resolver))
         .with_raw_route(
@@ -164,7 +171,10 @@ async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
         )))
         .with_service(Arc::new(lamina_logs::LogsService::new(logs.clone())))
         .with_service(Arc::new(lamina_sqs::SqsService::new(sqs.clone())))
-        .with_service(Arc::new(lamina_lambda::LambdaService::new(lambda.clone())));
+        .with_service(Arc::new(lamina_lambda::LambdaService::new(lambda.clone())))
+        .with_service(Arc::new(lamina_apigateway::v2::V2Service::new(
+            apigateway.clone(),
+        )));
 
     let lambda_queue = lambda.start_background();
 

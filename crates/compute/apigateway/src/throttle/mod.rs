@@ -26,7 +26,7 @@ pub mod usage;
 pub use bucket::{BucketKey, Throttles};
 pub use keys::{ApiKey, ApiStage, KeyGrant, UsagePlan, authorize_key};
 pub use settings::{Limit, Quota, QuotaPeriod, route_limit, stage_method_limit};
-pub use usage::{Usage, UsageError};
+pub use usage::{PlanScope, Usage, UsageError};
 
 /// 429 body for an empty token bucket.
 pub const TOO_MANY_REQUESTS: &str = r#"{"message":"Too Many Requests"}"#;

@@ -33,6 +33,14 @@ pub enum UsageError {
     Corrupt(String),
 }
 
+/// Which usage plan, in which account and region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlanScope<'a> {
+    pub account: &'a str,
+    pub region: &'a str,
+    pub plan_id: &'a str,
+}
+
 /// One key's counters for one day.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DayRecord {
@@ -122,8 +130,8 @@ pub fn period_start(day: i64, period: QuotaPeriod) -> i64 {
     }
 }
 
-fn day_key(account: &str, region: &str, plan: &str, key_id: &str, day: i64) -> Vec<u8> {
-    key::join(&[account, region, plan, key_id, &format_day(day)])
+fn day_key(p: PlanScope<'_>, key_id: &str, day: i64) -> Vec<u8> {
+    key::join(&[p.account, p.region, p.plan_id, key_id, &format_day(day)])
 }
 
 fn decode(raw: &[u8]) -> Result<DayRecord, UsageError> {
@@ -148,15 +156,13 @@ impl Usage {
     /// Day records of one key from `from` to `to` (inclusive), by day number.
     async fn days(
         &self,
-        account: &str,
-        region: &str,
-        plan: &str,
+        p: PlanScope<'_>,
         key_id: &str,
         from: i64,
         to: i64,
     ) -> Result<BTreeMap<i64, (DayRecord, Vec<u8>)>, UsageError> {
-        let start = day_key(account, region, plan, key_id, from);
-        let mut end = day_key(account, region, plan, key_id, to);
+        let start = day_key(p, key_id, from);
+        let mut end = day_key(p, key_id, to);
         end.push(0);
         let rows = self
             .store
@@ -178,20 +184,16 @@ impl Usage {
     /// (nothing is counted). Without a quota the request is counted and allowed.
     pub async fn consume(
         &self,
-        account: &str,
-        region: &str,
-        plan_id: &str,
+        p: PlanScope<'_>,
         key_id: &str,
         quota: Option<&Quota>,
         now: SystemTime,
     ) -> Result<Decision, UsageError> {
         let today = day_of(now);
         let from = quota.map_or(today, |q| period_start(today, q.period));
-        let k = day_key(account, region, plan_id, key_id, today);
+        let k = day_key(p, key_id, today);
         for _ in 0..RETRIES {
-            let days = self
-                .days(account, region, plan_id, key_id, from, today)
-                .await?;
+            let days = self.days(p, key_id, from, today).await?;
             if let Some(q) = quota {
                 let spent: i64 = days.values().map(|(r, _)| r.used - r.credit).sum();
                 if spent >= q.limit {
@@ -229,9 +231,7 @@ impl Usage {
     /// current period to `remaining`.
     pub async fn set_remaining(
         &self,
-        account: &str,
-        region: &str,
-        plan_id: &str,
+        p: PlanScope<'_>,
         key_id: &str,
         quota: &Quota,
         remaining: i64,
@@ -239,11 +239,9 @@ impl Usage {
     ) -> Result<(), UsageError> {
         let today = day_of(now);
         let from = period_start(today, quota.period);
-        let k = day_key(account, region, plan_id, key_id, today);
+        let k = day_key(p, key_id, today);
         for _ in 0..RETRIES {
-            let days = self
-                .days(account, region, plan_id, key_id, from, today)
-                .await?;
+            let days = self.days(p, key_id, from, today).await?;
             let spent: i64 = days.values().map(|(r, _)| r.used - r.credit).sum();
             let current = quota.limit - spent;
             let (mut rec, raw) = match days.get(&today) {
@@ -280,9 +278,7 @@ impl Usage {
     /// without a quota).
     pub async fn get_usage(
         &self,
-        account: &str,
-        region: &str,
-        plan_id: &str,
+        p: PlanScope<'_>,
         quota: Option<&Quota>,
         key_ids: &[String],
         start_date: &str,
@@ -305,9 +301,7 @@ impl Usage {
         let from = quota.map_or(start, |q| period_start(start, q.period));
         let mut items = Map::new();
         for key_id in key_ids {
-            let days = self
-                .days(account, region, plan_id, key_id, from, end)
-                .await?;
+            let days = self.days(p, key_id, from, end).await?;
             let mut rows = Vec::new();
             let mut spent = 0i64;
             let mut period = quota.map(|q| period_start(from, q.period));
@@ -329,7 +323,7 @@ impl Usage {
             items.insert(key_id.clone(), Value::Array(rows));
         }
         Ok(json!({
-            "usagePlanId": plan_id,
+            "usagePlanId": p.plan_id,
             "startDate": start_date,
             "endDate": end_date,
             "items": items,
@@ -369,6 +363,12 @@ mod tests {
         assert_eq!(day_of(at("2024-05-15")), d);
     }
 
+    const P: PlanScope<'static> = PlanScope {
+        account: "1",
+        region: "r",
+        plan_id: "p",
+    };
+
     fn usage() -> Usage {
         Usage::new(MemoryStore::new())
     }
@@ -384,31 +384,29 @@ mod tests {
         let d1 = at("2024-05-15");
         for _ in 0..3 {
             assert_eq!(
-                u.consume("1", "r", "p", "k", Some(&q), d1).await.unwrap(),
+                u.consume(P, "k", Some(&q), d1).await.unwrap(),
                 Decision::Allow
             );
         }
         assert_eq!(
-            u.consume("1", "r", "p", "k", Some(&q), d1).await.unwrap(),
+            u.consume(P, "k", Some(&q), d1).await.unwrap(),
             Decision::QuotaExceeded
         );
         // another key has its own quota
         assert_eq!(
-            u.consume("1", "r", "p", "k2", Some(&q), d1).await.unwrap(),
+            u.consume(P, "k2", Some(&q), d1).await.unwrap(),
             Decision::Allow
         );
         // the next day is a new period
         let d2 = at("2024-05-16");
         assert_eq!(
-            u.consume("1", "r", "p", "k", Some(&q), d2).await.unwrap(),
+            u.consume(P, "k", Some(&q), d2).await.unwrap(),
             Decision::Allow
         );
 
         let report = u
             .get_usage(
-                "1",
-                "r",
-                "p",
+                P,
                 Some(&q),
                 &["k".into(), "k3".into()],
                 "2024-05-14",
@@ -433,45 +431,29 @@ mod tests {
         };
         for date in ["2024-05-30", "2024-05-31", "2024-05-31"] {
             assert_eq!(
-                u.consume("1", "r", "p", "k", Some(&q), at(date))
-                    .await
-                    .unwrap(),
+                u.consume(P, "k", Some(&q), at(date)).await.unwrap(),
                 Decision::Allow
             );
         }
         let report = u
-            .get_usage(
-                "1",
-                "r",
-                "p",
-                Some(&q),
-                &["k".into()],
-                "2024-05-31",
-                "2024-06-01",
-            )
+            .get_usage(P, Some(&q), &["k".into()], "2024-05-31", "2024-06-01")
             .await
             .unwrap();
         assert_eq!(report["items"]["k"], json!([[2, 2], [0, 5]]));
         // UpdateUsage: one left this month
-        u.set_remaining("1", "r", "p", "k", &q, 1, at("2024-05-31"))
+        u.set_remaining(P, "k", &q, 1, at("2024-05-31"))
             .await
             .unwrap();
         assert_eq!(
-            u.consume("1", "r", "p", "k", Some(&q), at("2024-05-31"))
-                .await
-                .unwrap(),
+            u.consume(P, "k", Some(&q), at("2024-05-31")).await.unwrap(),
             Decision::Allow
         );
         assert_eq!(
-            u.consume("1", "r", "p", "k", Some(&q), at("2024-05-31"))
-                .await
-                .unwrap(),
+            u.consume(P, "k", Some(&q), at("2024-05-31")).await.unwrap(),
             Decision::QuotaExceeded
         );
         assert_eq!(
-            u.consume("1", "r", "p", "k", Some(&q), at("2024-06-01"))
-                .await
-                .unwrap(),
+            u.consume(P, "k", Some(&q), at("2024-06-01")).await.unwrap(),
             Decision::Allow
         );
     }
@@ -489,7 +471,7 @@ mod tests {
         for _ in 0..40 {
             let u = u.clone();
             tasks.push(tokio::spawn(async move {
-                u.consume("1", "r", "p", "k", Some(&q), now).await.unwrap()
+                u.consume(P, "k", Some(&q), now).await.unwrap()
             }));
         }
         let mut allowed = 0;
@@ -510,7 +492,7 @@ mod tests {
             ("2020-01-01", "2024-01-01"),
         ] {
             assert!(matches!(
-                u.get_usage("1", "r", "p", None, &[], s, e).await,
+                u.get_usage(P, None, &[], s, e).await,
                 Err(UsageError::BadRequest(_))
             ));
         }

@@ -147,11 +147,24 @@ async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
         Some(lambda.clone()),
         logs.clone(),
     );
+    let invoke_urls = lamina_apigateway::dataplane::DataPlane::new(apigateway.clone());
     let gateway = Gateway::new(gw_config, store.backend())
         .with_credentials(Arc::new(resolver))
         .with_raw_route(
             lamina_gateway::RawRoute::PathPrefix("/_lamina/lambda/".into()),
             Arc::new(lambda_routes::LambdaRoutes(lambda.clone())),
+        )
+        // Invoke URLs: by Host, and the path form, which shares /restapis/ with the control
+        // plane and is told apart by its /_user_request_ marker.
+        .with_raw_route(
+            lamina_gateway::RawRoute::HostSuffix(".execute-api.localhost".into()),
+            invoke_urls.clone(),
+        )
+        .with_raw_route(
+            lamina_gateway::RawRoute::PathContains(
+                lamina_apigateway::dataplane::USER_REQUEST.into(),
+            ),
+            invoke_urls,
         )
         .with_raw_route(
             lamina_gateway::RawRoute::PathPrefix("/_lamina/sns/".into()),
@@ -173,6 +186,9 @@ async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
         .with_service(Arc::new(lamina_sqs::SqsService::new(sqs.clone())))
         .with_service(Arc::new(lamina_lambda::LambdaService::new(lambda.clone())))
         .with_service(Arc::new(lamina_apigateway::v2::V2Service::new(
+            apigateway.clone(),
+        )))
+        .with_service(Arc::new(lamina_apigateway::v1::RestApiService::new(
             apigateway.clone(),
         )));
 

@@ -83,21 +83,25 @@ pub fn proxy_event(call: &Call<'_>) -> Value {
         let v = String::from_utf8_lossy(value.as_bytes()).into_owned();
         let name = canonical_header(name.as_str());
         headers.insert(name.clone(), json!(v));
-        multi_headers
+        if let Some(a) = multi_headers
             .entry(name)
             .or_insert_with(|| json!([]))
             .as_array_mut()
-            .map(|a| a.push(json!(v)));
+        {
+            a.push(json!(v));
+        }
     }
     let mut query = Map::new();
     let mut multi_query = Map::new();
     for (k, v) in &call.query {
         query.insert(k.clone(), json!(v));
-        multi_query
+        if let Some(a) = multi_query
             .entry(k.clone())
             .or_insert_with(|| json!([]))
             .as_array_mut()
-            .map(|a| a.push(json!(v)));
+        {
+            a.push(json!(v));
+        }
     }
     let path_params: Map<String, Value> = call
         .path_params

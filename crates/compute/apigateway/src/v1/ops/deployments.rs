@@ -5,9 +5,7 @@ use super::{Cx, Patch, new_id, now, page};
 use crate::v1::error::{ApiGwError, Result};
 use crate::v1::patch::{self, Kind, segments};
 use crate::v1::store::{self, ApiDoc, DeploymentDoc, encode};
-use crate::v1::types::{
-    AccessLogSettings, Deployment, MethodSetting, PatchOperation, Stage, StrMap,
-};
+use crate::v1::types::{Deployment, MethodSetting, PatchOperation, Stage, StrMap};
 use lamina_storage::{StoreError, WriteBatch};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -404,10 +402,7 @@ pub fn patch_stage(stage: &Stage, ops: &[PatchOperation]) -> Result<Stage> {
                 s.access_log_settings = None;
                 continue;
             }
-            let mut als = s
-                .access_log_settings
-                .take()
-                .unwrap_or(AccessLogSettings::default());
+            let mut als = s.access_log_settings.take().unwrap_or_default();
             match segs.get(1).map(String::as_str) {
                 Some("format") => als.format = op.value.clone(),
                 Some("destinationArn") => als.destination_arn = op.value.clone(),

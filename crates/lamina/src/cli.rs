@@ -77,8 +77,18 @@ pub fn parse(args: &[String], env: impl Fn(&str) -> Option<String>) -> Result<Co
     }
 }
 
-/// Runs a client command; the process exit code.
+/// Runs a client command; the process exit code (errors are printed, never returned).
 pub fn run(cmd: Command) -> anyhow::Result<i32> {
+    match run_inner(cmd) {
+        Ok(code) => Ok(code),
+        Err(e) => {
+            eprintln!("lamina: {e:#}");
+            Ok(1)
+        }
+    }
+}
+
+fn run_inner(cmd: Command) -> anyhow::Result<i32> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -137,7 +147,7 @@ async fn invoke(
         eprintln!(
             "lamina: invoke failed ({}): {}",
             resp.status,
-            error_text(&resp.body)
+            resp.error_text()
         );
         return Ok(1);
     }
@@ -200,7 +210,7 @@ async fn logs(endpoint: &str, function: &str, follow: bool) -> anyhow::Result<i3
             )
             .await?;
             if resp.status != 200 {
-                let text = error_text(&resp.body);
+                let text = resp.error_text();
                 if follow && text.starts_with("ResourceNotFoundException") {
                     break; // the group appears with the first invocation
                 }
@@ -239,6 +249,19 @@ pub struct Response {
 }
 
 impl Response {
+    /// `Code: message` of an AWS error (rest-json names the code in `x-amzn-ErrorType`).
+    pub fn error_text(&self) -> String {
+        let text = error_text(&self.body);
+        match self.header("x-amzn-errortype") {
+            Some(code) => {
+                let code = code.split(':').next().unwrap_or(code);
+                let msg = text.split_once(": ").map_or(text.as_str(), |(_, m)| m);
+                format!("{code}: {msg}")
+            }
+            None => text,
+        }
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -398,6 +421,14 @@ mod tests {
         assert_eq!(
             error_text(br#"{"__type":"ResourceNotFoundException","message":"Function not found"}"#),
             "ResourceNotFoundException: Function not found"
+        );
+        let r = parse_response(
+            b"HTTP/1.1 404 Not Found\r\nx-amzn-ErrorType: ResourceNotFoundException:http://x/\r\n\r\n{\"Type\":\"User\",\"Message\":\"Function not found: f\"}",
+        )
+        .unwrap();
+        assert_eq!(
+            r.error_text(),
+            "ResourceNotFoundException: Function not found: f"
         );
         assert_eq!(encode_segment("arn:aws:lambda"), "arn%3Aaws%3Alambda");
         assert_eq!(

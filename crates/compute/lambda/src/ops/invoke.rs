@@ -246,7 +246,8 @@ async fn enqueue(cx: &Cx<'_>, name: &str, qualifier: Option<&str>, payload: &[u8
     let now = lamina_core::now_epoch_millis();
     let event = QueuedEvent {
         v: model::FORMAT,
-        id: new_request_id(),
+        // The request id of the 202 is the one the function sees, as on AWS.
+        id: cx.ctx.request_id.clone(),
         function_name: name.to_string(),
         qualifier: qualifier.map(str::to_string),
         payload: B64.encode(payload),

@@ -21,63 +21,159 @@ pub struct ErrorCode {
 pub mod common {
     use super::ErrorCode;
 
-    pub const SERIALIZATION_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "SerializationException", code: "SerializationException", status: 400, sender_fault: true };
-    pub const VALIDATION_EXCEPTION: ErrorCode =
-        ErrorCode { shape: "ValidationException", code: "ValidationException", status: 400, sender_fault: true };
+    pub const SERIALIZATION_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "SerializationException",
+        code: "SerializationException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const VALIDATION_EXCEPTION: ErrorCode = ErrorCode {
+        shape: "ValidationException",
+        code: "ValidationException",
+        status: 400,
+        sender_fault: true,
+    };
     /// Query-protocol services answer validation failures with this code.
-    pub const VALIDATION_ERROR: ErrorCode =
-        ErrorCode { shape: "ValidationError", code: "ValidationError", status: 400, sender_fault: true };
-    pub const UNKNOWN_OPERATION: ErrorCode =
-        ErrorCode { shape: "UnknownOperationException", code: "UnknownOperationException", status: 400, sender_fault: true };
-    pub const INVALID_ACTION: ErrorCode =
-        ErrorCode { shape: "InvalidAction", code: "InvalidAction", status: 400, sender_fault: true };
-    pub const MISSING_ACTION: ErrorCode =
-        ErrorCode { shape: "MissingAction", code: "MissingAction", status: 400, sender_fault: true };
-    pub const NOT_IMPLEMENTED: ErrorCode =
-        ErrorCode { shape: "NotImplemented", code: "NotImplemented", status: 501, sender_fault: false };
-    pub const INTERNAL_FAILURE: ErrorCode =
-        ErrorCode { shape: "InternalFailure", code: "InternalFailure", status: 500, sender_fault: false };
-    pub const INTERNAL_SERVER_ERROR: ErrorCode =
-        ErrorCode { shape: "InternalServerError", code: "InternalServerError", status: 500, sender_fault: false };
-    pub const INCOMPLETE_SIGNATURE: ErrorCode =
-        ErrorCode { shape: "IncompleteSignatureException", code: "IncompleteSignatureException", status: 400, sender_fault: true };
-    pub const SIGNATURE_DOES_NOT_MATCH: ErrorCode =
-        ErrorCode { shape: "SignatureDoesNotMatch", code: "SignatureDoesNotMatch", status: 403, sender_fault: true };
-    pub const MISSING_AUTHENTICATION_TOKEN: ErrorCode =
-        ErrorCode { shape: "MissingAuthenticationTokenException", code: "MissingAuthenticationTokenException", status: 403, sender_fault: true };
-    pub const INVALID_SIGNATURE: ErrorCode =
-        ErrorCode { shape: "InvalidSignatureException", code: "InvalidSignatureException", status: 403, sender_fault: true };
-    pub const UNRECOGNIZED_CLIENT: ErrorCode =
-        ErrorCode { shape: "UnrecognizedClientException", code: "UnrecognizedClientException", status: 403, sender_fault: true };
-    pub const REQUEST_EXPIRED: ErrorCode =
-        ErrorCode { shape: "RequestExpired", code: "RequestExpired", status: 400, sender_fault: true };
+    pub const VALIDATION_ERROR: ErrorCode = ErrorCode {
+        shape: "ValidationError",
+        code: "ValidationError",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const UNKNOWN_OPERATION: ErrorCode = ErrorCode {
+        shape: "UnknownOperationException",
+        code: "UnknownOperationException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const INVALID_ACTION: ErrorCode = ErrorCode {
+        shape: "InvalidAction",
+        code: "InvalidAction",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const MISSING_ACTION: ErrorCode = ErrorCode {
+        shape: "MissingAction",
+        code: "MissingAction",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const NOT_IMPLEMENTED: ErrorCode = ErrorCode {
+        shape: "NotImplemented",
+        code: "NotImplemented",
+        status: 501,
+        sender_fault: false,
+    };
+    pub const INTERNAL_FAILURE: ErrorCode = ErrorCode {
+        shape: "InternalFailure",
+        code: "InternalFailure",
+        status: 500,
+        sender_fault: false,
+    };
+    pub const INTERNAL_SERVER_ERROR: ErrorCode = ErrorCode {
+        shape: "InternalServerError",
+        code: "InternalServerError",
+        status: 500,
+        sender_fault: false,
+    };
+    pub const INCOMPLETE_SIGNATURE: ErrorCode = ErrorCode {
+        shape: "IncompleteSignatureException",
+        code: "IncompleteSignatureException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const SIGNATURE_DOES_NOT_MATCH: ErrorCode = ErrorCode {
+        shape: "SignatureDoesNotMatch",
+        code: "SignatureDoesNotMatch",
+        status: 403,
+        sender_fault: true,
+    };
+    pub const MISSING_AUTHENTICATION_TOKEN: ErrorCode = ErrorCode {
+        shape: "MissingAuthenticationTokenException",
+        code: "MissingAuthenticationTokenException",
+        status: 403,
+        sender_fault: true,
+    };
+    pub const INVALID_SIGNATURE: ErrorCode = ErrorCode {
+        shape: "InvalidSignatureException",
+        code: "InvalidSignatureException",
+        status: 403,
+        sender_fault: true,
+    };
+    pub const UNRECOGNIZED_CLIENT: ErrorCode = ErrorCode {
+        shape: "UnrecognizedClientException",
+        code: "UnrecognizedClientException",
+        status: 403,
+        sender_fault: true,
+    };
+    pub const REQUEST_EXPIRED: ErrorCode = ErrorCode {
+        shape: "RequestExpired",
+        code: "RequestExpired",
+        status: 400,
+        sender_fault: true,
+    };
     /// Query-protocol services (STS, IAM, SNS) for an unknown access key.
-    pub const INVALID_CLIENT_TOKEN_ID: ErrorCode =
-        ErrorCode { shape: "InvalidClientTokenId", code: "InvalidClientTokenId", status: 403, sender_fault: true };
+    pub const INVALID_CLIENT_TOKEN_ID: ErrorCode = ErrorCode {
+        shape: "InvalidClientTokenId",
+        code: "InvalidClientTokenId",
+        status: 403,
+        sender_fault: true,
+    };
     /// S3 for an unknown access key.
-    pub const INVALID_ACCESS_KEY_ID: ErrorCode =
-        ErrorCode { shape: "InvalidAccessKeyId", code: "InvalidAccessKeyId", status: 403, sender_fault: true };
+    pub const INVALID_ACCESS_KEY_ID: ErrorCode = ErrorCode {
+        shape: "InvalidAccessKeyId",
+        code: "InvalidAccessKeyId",
+        status: 403,
+        sender_fault: true,
+    };
     /// S3 for a malformed SigV4 `Authorization` header.
-    pub const AUTHORIZATION_HEADER_MALFORMED: ErrorCode =
-        ErrorCode { shape: "AuthorizationHeaderMalformed", code: "AuthorizationHeaderMalformed", status: 400, sender_fault: true };
+    pub const AUTHORIZATION_HEADER_MALFORMED: ErrorCode = ErrorCode {
+        shape: "AuthorizationHeaderMalformed",
+        code: "AuthorizationHeaderMalformed",
+        status: 400,
+        sender_fault: true,
+    };
     /// S3 for malformed presigned-URL parameters.
-    pub const AUTHORIZATION_QUERY_PARAMETERS_ERROR: ErrorCode =
-        ErrorCode { shape: "AuthorizationQueryParametersError", code: "AuthorizationQueryParametersError", status: 400, sender_fault: true };
+    pub const AUTHORIZATION_QUERY_PARAMETERS_ERROR: ErrorCode = ErrorCode {
+        shape: "AuthorizationQueryParametersError",
+        code: "AuthorizationQueryParametersError",
+        status: 400,
+        sender_fault: true,
+    };
     /// S3 when the request time is more than 15 minutes from the server's.
-    pub const REQUEST_TIME_TOO_SKEWED: ErrorCode =
-        ErrorCode { shape: "RequestTimeTooSkewed", code: "RequestTimeTooSkewed", status: 403, sender_fault: true };
+    pub const REQUEST_TIME_TOO_SKEWED: ErrorCode = ErrorCode {
+        shape: "RequestTimeTooSkewed",
+        code: "RequestTimeTooSkewed",
+        status: 403,
+        sender_fault: true,
+    };
     /// S3 when the body does not hash to the signed `x-amz-content-sha256`.
-    pub const X_AMZ_CONTENT_SHA256_MISMATCH: ErrorCode =
-        ErrorCode { shape: "XAmzContentSHA256Mismatch", code: "XAmzContentSHA256Mismatch", status: 400, sender_fault: true };
+    pub const X_AMZ_CONTENT_SHA256_MISMATCH: ErrorCode = ErrorCode {
+        shape: "XAmzContentSHA256Mismatch",
+        code: "XAmzContentSHA256Mismatch",
+        status: 400,
+        sender_fault: true,
+    };
     /// The short `AccessDenied` (403) of S3 and the query/XML services, e.g. for an expired
     /// presigned URL.
-    pub const ACCESS_DENIED_XML: ErrorCode =
-        ErrorCode { shape: "AccessDenied", code: "AccessDenied", status: 403, sender_fault: true };
-    pub const ACCESS_DENIED: ErrorCode =
-        ErrorCode { shape: "AccessDeniedException", code: "AccessDeniedException", status: 400, sender_fault: true };
-    pub const THROTTLING: ErrorCode =
-        ErrorCode { shape: "ThrottlingException", code: "ThrottlingException", status: 400, sender_fault: true };
+    pub const ACCESS_DENIED_XML: ErrorCode = ErrorCode {
+        shape: "AccessDenied",
+        code: "AccessDenied",
+        status: 403,
+        sender_fault: true,
+    };
+    pub const ACCESS_DENIED: ErrorCode = ErrorCode {
+        shape: "AccessDeniedException",
+        code: "AccessDeniedException",
+        status: 400,
+        sender_fault: true,
+    };
+    pub const THROTTLING: ErrorCode = ErrorCode {
+        shape: "ThrottlingException",
+        code: "ThrottlingException",
+        status: 400,
+        sender_fault: true,
+    };
 }
 
 /// The error a client sees: code, message and status, serialized by the protocol codec in
@@ -93,12 +189,18 @@ pub struct AwsError {
 
 impl AwsError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), fields: None }
+        Self {
+            code,
+            message: message.into(),
+            fields: None,
+        }
     }
 
     /// Adds a member of the error shape.
     pub fn with_field(mut self, name: &str, value: serde_json::Value) -> Self {
-        self.fields.get_or_insert_with(Default::default).insert(name.to_string(), value);
+        self.fields
+            .get_or_insert_with(Default::default)
+            .insert(name.to_string(), value);
         self
     }
 
@@ -129,7 +231,11 @@ impl AwsError {
 
 impl fmt::Display for AwsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({}): {}", self.code.code, self.code.status, self.message)
+        write!(
+            f,
+            "{} ({}): {}",
+            self.code.code, self.code.status, self.message
+        )
     }
 }
 

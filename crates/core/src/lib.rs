@@ -17,13 +17,18 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// Seconds since the Unix epoch, with millisecond precision, as AWS JSON protocols carry
 /// timestamps.
 pub fn now_epoch_seconds() -> f64 {
-    let d = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let d = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
     (d.as_millis() as f64) / 1000.0
 }
 
 /// Milliseconds since the Unix epoch.
 pub fn now_epoch_millis() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_millis() as u64
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis() as u64
 }
 
 /// Builds `arn:aws:<service>:<region>:<account>:<resource>`.

@@ -442,7 +442,7 @@ async fn sandbox_python_exit_timeout_large_and_chatty() {
     assert_eq!(
         json_of(&o),
         json!({
-            "errorMessage": "Response payload size (7340034 bytes) exceeded maximum allowed payload size (6291556 bytes).",
+            "errorMessage": "Response payload size exceeded maximum allowed payload size (6291556 bytes).",
             "errorType": "Function.ResponseSizeTooLarge"
         })
     );

@@ -2,8 +2,8 @@
 //!
 //! Events wait in tree `lambda.events` under `account \0 region \0 due millis \0 id`. A due
 //! event is claimed by moving it, in one batch conditioned on the exact bytes read, to a
-//! lease key due at `now + timeout + lease margin` with its attempt counted: of two workers
-//! only one commit succeeds, and if the process dies mid-run the event is simply due again
+//! lease key due at `now + 10 s (init) + timeout + lease margin`, its attempt counted: of
+//! two workers only one commit succeeds, and if the process dies mid-run the event is due again
 //! once the lease ends. After the run the lease key is deleted (success, or failure handed
 //! to a destination) or moved to the retry time (AWS waits about one minute, then two;
 //! `LambdaConfig::async_retry_delays`). `MaximumRetryAttempts` (default 2) and
@@ -33,6 +33,9 @@ const MAX_IDLE: Duration = Duration::from_secs(1);
 const THROTTLED_RETRY: Duration = Duration::from_millis(50);
 /// Events scanned per pass.
 const SCAN_LIMIT: usize = 1000;
+
+/// The init phase AWS allows before the invocation's own timeout starts (10 s).
+const INIT_ALLOWANCE: Duration = Duration::from_secs(10);
 
 pub(crate) const DEFAULT_MAX_RETRIES: u32 = 2;
 pub(crate) const DEFAULT_MAX_AGE_SECS: u32 = 21_600;
@@ -230,7 +233,10 @@ async fn claim(
     if !expired {
         claimed.attempts += 1;
     }
-    let lease = Duration::from_secs(u64::from(config.timeout)) + lambda.config.async_lease_margin;
+    // The run may take the init phase, then the timeout; only then is the claim stale.
+    let lease = INIT_ALLOWANCE
+        + Duration::from_secs(u64::from(config.timeout))
+        + lambda.config.async_lease_margin;
     let lease_key = scope.key(&[&store::pad(now + lease.as_millis() as u64), &claimed.id]);
     let lease_raw = store::encode(&claimed)?;
     let mut b = WriteBatch::new();

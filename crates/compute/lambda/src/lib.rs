@@ -1,9 +1,18 @@
-//! Lambda. (under construction — see docs/lambda.md for the design)
+//! Lambda (see docs/lambda.md for the design).
 //!
 //! * `ops/`: the control plane and Invoke, as operation families (see `ops/mod.rs`);
 //! * `sandbox/`: execution environments — one native process per environment speaking the
 //!   Lambda Runtime API on its own loopback listener, warm reuse, timeouts, limits;
+//! * `invoke/`: concurrency limits (reserved and the account's unreserved pool; 429 with
+//!   AWS's reasons), the durable asynchronous queue ([`Lambda::start_background`]: leased
+//!   claims, retries, maximum event age, OnSuccess/OnFailure destinations and dead-letter
+//!   queues through the bus), and the `/_lamina/lambda/` routes ([`Lambda::admin`]);
 //! * `code`: function and layer packages, content-addressed, extracted on demand.
+//!
+//! Known differences from AWS: concurrency is counted per process (several nodes sharing a
+//! store each enforce the limits on their own); EventBridge and S3 destinations are not
+//! delivered (such events are kept as failed events); failed events without a destination
+//! are kept in `lambda.failed` instead of being dropped.
 
 pub mod code;
 pub mod error;

@@ -7,6 +7,8 @@
 //!   SQS/SNS/stream event sources).
 //! * [`QueueSender`]: enqueue to SQS (implemented by `lamina-sqs`, used by SNS and Lambda).
 //! * [`TopicPublisher`]: publish to SNS (implemented by `lamina-sns`).
+//! * [`ServiceCaller`]: call any operation of any service in process (implemented by the
+//!   binary over the gateway; used by CloudFormation).
 
 use bytes::Bytes;
 use lamina_core::BoxFuture;
@@ -142,4 +144,35 @@ pub trait TopicPublisher: Send + Sync + 'static {
         topic_arn: &'a str,
         message: TopicMessage,
     ) -> BoxFuture<'a, Result<String, QueueError>>;
+}
+
+/// Who an in-process call acts as.
+#[derive(Debug, Clone)]
+pub struct CallContext {
+    pub account_id: String,
+    pub region: String,
+    /// `scheme://host[:port]` of Lamina, for URLs the called service hands back.
+    pub endpoint: String,
+}
+
+/// An AWS error as a caller sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallError {
+    pub code: String,
+    pub message: String,
+    pub status: u16,
+}
+
+/// Calls any operation of any service in process, with the canonical JSON input a client's
+/// request would have been parsed into, validated against the model as the gateway does
+/// (implemented by the binary over the gateway; used by CloudFormation's resource
+/// providers, which create tables, functions, queues... exactly as an SDK would).
+pub trait ServiceCaller: Send + Sync + 'static {
+    fn call<'a>(
+        &'a self,
+        ctx: &'a CallContext,
+        service: &'a str,
+        operation: &'a str,
+        input: serde_json::Value,
+    ) -> BoxFuture<'a, Result<serde_json::Value, CallError>>;
 }

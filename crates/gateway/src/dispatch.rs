@@ -264,6 +264,59 @@ impl Gateway {
         }
     }
 
+    /// Runs an operation in process: the canonical input is validated against the model as a
+    /// parsed request would be, then the service is called. No HTTP, no codec.
+    pub async fn call_internal(
+        &self,
+        account_id: &str,
+        region: &str,
+        endpoint: &str,
+        service: &str,
+        operation: &str,
+        input: serde_json::Value,
+    ) -> Result<serde_json::Value, AwsError> {
+        let unknown = || {
+            AwsError::new(
+                common::UNKNOWN_OPERATION,
+                format!("{service}:{operation} is not an operation Lamina knows"),
+            )
+        };
+        let model = lamina_model::get(service).ok_or_else(unknown)?;
+        let op = model.operation(operation).ok_or_else(unknown)?;
+        let violations = lamina_wire::validate::violations(model, op, &input);
+        if let Some(e) = lamina_wire::validate::error(Protocol::of(model), &violations) {
+            return Err(e);
+        }
+        let svc = self
+            .services
+            .get(service)
+            .filter(|s| s.implemented().contains(&operation))
+            .ok_or_else(|| {
+                AwsError::new(
+                    common::NOT_IMPLEMENTED,
+                    format!("Lamina does not implement {service}:{operation} yet"),
+                )
+            })?;
+        let ctx = RequestContext {
+            request_id: new_request_id(),
+            account_id: account_id.to_string(),
+            region: region.to_string(),
+            access_key_id: String::new(),
+            endpoint: endpoint.to_string(),
+        };
+        let out = svc
+            .call(
+                &ctx,
+                operation,
+                lamina_core::Input {
+                    value: input,
+                    payload: None,
+                },
+            )
+            .await?;
+        Ok(out.value)
+    }
+
     /// Verifies the request's signature; returns the caller's account. Errors follow the
     /// conventions of the detected service's family.
     async fn verify(&self, req: &HttpRequest, signing_name: &str) -> Result<String, AwsError> {

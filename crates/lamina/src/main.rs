@@ -1,6 +1,8 @@
 //! The `lamina` binary: CLI, configuration and the composition root — the only place that
 //! picks storage backends and wires services into the gateway.
 
+#[allow(dead_code)] // wired by CloudFormation (issue 7), which lands next
+mod caller;
 mod cli;
 mod config;
 mod lambda_routes;
@@ -142,11 +144,8 @@ async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
     let sns_delivery = sns.start_background();
     // API Gateway: one state for both control planes and the invoke-URL data plane; functions
     // are reached through the bus.
-    let apigateway = lamina_apigateway::ApiGateway::new(
-        store.clone(),
-        Some(lambda.clone()),
-        logs.clone(),
-    );
+    let apigateway =
+        lamina_apigateway::ApiGateway::new(store.clone(), Some(lambda.clone()), logs.clone());
     let invoke_urls = lamina_apigateway::dataplane::DataPlane::new(apigateway.clone());
     let gateway = Gateway::new(gw_config, store.backend())
         .with_credentials(Arc::new(resolver))

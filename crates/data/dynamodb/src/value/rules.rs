@@ -125,7 +125,8 @@ fn check(v: &AttrValue, depth: usize) -> Result<(), ValueError> {
         AttrValue::Bs(s) if s.is_empty() => Err(invalid("Binary sets should not be empty")),
         AttrValue::Ss(s) => match duplicate_listing(s) {
             Some(list) => {
-                let shown: Vec<String> = list.iter().map(|x| format!("\"{x}\"")).collect();
+                // AWS prints the collection as Java does: `[a, a]`, elements unquoted.
+                let shown: Vec<String> = list.iter().map(|x| x.to_string()).collect();
                 Err(invalid(format!(
                     "Input collection [{}] contains duplicates.",
                     shown.join(", ")

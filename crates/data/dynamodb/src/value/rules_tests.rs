@@ -50,7 +50,7 @@ fn value_rules_empty_sets() {
 fn value_rules_duplicate_set_members() {
     assert_eq!(
         err_item(json!({"s": {"SS": ["b", "a", "b"]}})),
-        r#"One or more parameter values were invalid: Input collection ["a", "b", "b"] contains duplicates."#
+        "One or more parameter values were invalid: Input collection [a, b, b] contains duplicates."
     );
     assert_eq!(
         err_item(json!({"s": {"BS": ["/w==", "AA==", "AA=="]}})),
@@ -67,7 +67,7 @@ fn value_rules_duplicate_set_members() {
     );
     assert_eq!(
         err_item(json!({"s": {"SS": ["", ""]}})),
-        r#"One or more parameter values were invalid: Input collection ["", ""] contains duplicates."#
+        "One or more parameter values were invalid: Input collection [, ] contains duplicates."
     );
     assert!(
         validate_item(&item(

@@ -1,0 +1,1 @@
+//! Running stack operations (create, update, delete, rollback) in the background.

@@ -1,0 +1,15 @@
+//! CloudFormation (`lamina-cloudformation`).
+//!
+//! Scope: stacks, change sets, exports and the template engine behind the CloudFormation
+//! query protocol; resources are created by calling the other services in process through
+//! [`lamina_bus::ServiceCaller`].
+//!
+//! Layout: `template/` (parsing, validation, parameters, intrinsic functions and
+//! conditions), `engine/` (the [`engine::ResourceProvider`] interface, the dependency graph
+//! and the background runs of stack operations), `resources/` (one provider per resource
+//! type), `sam/` (the `AWS::Serverless-2016-10-31` transform), `ops/` (the API operations).
+
+pub mod engine;
+pub mod resources;
+// `pub mod sam;` joins once the SAM transform compiles (sam/ is in progress).
+pub mod template;

@@ -1,0 +1,1 @@
+//! Parameters: declared types, defaults, constraints, NoEcho.

@@ -18,6 +18,12 @@
 //! Everything is bounded ([`Limits`]): template size, nesting depth, `#foreach` iterations
 //! (1000 per loop, as AWS), total evaluation steps and output size. No input panics.
 //!
+//! Choices where Velocity and API Gateway leave room: a reference that resolves to null
+//! renders as the empty string, quiet (`$!x`) or not; `#set` with a null value leaves the
+//! target unchanged (Velocity 1.7); property and method names may contain `-` (so
+//! `$context.requestOverride.header.X-Custom` is one name), variable names may not (so
+//! `$a-1` is arithmetic); `+` on strings is null (no concatenation; use `"$a$b"`).
+//!
 //! Known differences from AWS: no `#macro`, `#define`, `#parse`, `#include`, `#evaluate`;
 //! Java reflection beyond the listed methods is not available.
 

@@ -287,6 +287,7 @@ impl Gateway {
         if let Some(e) = lamina_wire::validate::error(Protocol::of(model), &violations) {
             return Err(e);
         }
+        let (input, payload) = split_raw_payload(model, op, input);
         let svc = self
             .services
             .get(service)
@@ -310,7 +311,7 @@ impl Gateway {
                 operation,
                 lamina_core::Input {
                     value: input,
-                    payload: None,
+                    payload,
                 },
             )
             .await?;
@@ -425,4 +426,46 @@ fn xml_escape(s: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+/// An in-process caller passes a rest operation's raw payload member (ImportRestApi's `body`,
+/// ...) inside the canonical value, a blob as base64 as everywhere else: move it to
+/// `Input::payload`, where a service reads it when the request came over HTTP.
+fn split_raw_payload(
+    model: &lamina_model::Model,
+    op: &lamina_model::Operation,
+    mut input: serde_json::Value,
+) -> (serde_json::Value, Option<bytes::Bytes>) {
+    use base64::Engine as _;
+    let Some(shape) = op.input.as_ref().and_then(|r| model.shape(&r.shape)) else {
+        return (input, None);
+    };
+    let Some(name) = shape.payload.as_deref() else {
+        return (input, None);
+    };
+    let Some(kind) = shape
+        .member(name)
+        .and_then(|r| model.shape(&r.shape))
+        .map(|s| s.kind)
+    else {
+        return (input, None);
+    };
+    let raw = match (kind, input.get(name)) {
+        (lamina_model::ShapeType::Blob, Some(serde_json::Value::String(b64))) => {
+            base64::engine::general_purpose::STANDARD.decode(b64).ok()
+        }
+        (lamina_model::ShapeType::String, Some(serde_json::Value::String(s))) => {
+            Some(s.clone().into_bytes())
+        }
+        _ => None,
+    };
+    match raw {
+        Some(bytes) => {
+            if let Some(obj) = input.as_object_mut() {
+                obj.remove(name);
+            }
+            (input, Some(bytes.into()))
+        }
+        None => (input, None),
+    }
 }

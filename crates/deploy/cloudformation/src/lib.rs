@@ -11,5 +11,5 @@
 
 pub mod engine;
 pub mod resources;
-// `pub mod sam;` joins once the SAM transform compiles (sam/ is in progress).
+pub mod sam;
 pub mod template;

@@ -6,6 +6,8 @@
 //! * [`Invoker`]: invoke a Lambda function (implemented by `lamina-lambda`, used by API Gateway,
 //!   SQS/SNS/stream event sources).
 //! * [`QueueSender`]: enqueue to SQS (implemented by `lamina-sqs`, used by SNS and Lambda).
+//! * [`QueueConsumer`]: receive, delete and hide SQS messages (implemented by `lamina-sqs`,
+//!   used by Lambda's event source mappings).
 //! * [`TopicPublisher`]: publish to SNS (implemented by `lamina-sns`).
 //! * [`ServiceCaller`]: call any operation of any service in process (implemented by the
 //!   binary over the gateway; used by CloudFormation).
@@ -175,4 +177,63 @@ pub trait ServiceCaller: Send + Sync + 'static {
         operation: &'a str,
         input: serde_json::Value,
     ) -> BoxFuture<'a, Result<serde_json::Value, CallError>>;
+}
+
+/// A message as a consumer receives it, with every system and message attribute.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReceivedMessage {
+    pub message_id: String,
+    pub receipt_handle: String,
+    pub body: String,
+    /// System attributes (`SentTimestamp`, `ApproximateReceiveCount`, `SenderId`,
+    /// `ApproximateFirstReceiveTimestamp`, FIFO `SequenceNumber`, `MessageGroupId`,
+    /// `MessageDeduplicationId`, `AWSTraceHeader` when set).
+    pub attributes: std::collections::BTreeMap<String, String>,
+    /// Message attributes in canonical JSON form
+    /// (`{"name": {"DataType": "String", "StringValue": "v"}}`).
+    pub message_attributes: serde_json::Map<String, serde_json::Value>,
+    /// MD5 of the body, hex.
+    pub md5_of_body: String,
+}
+
+/// What a consumer needs to know about a queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueInfo {
+    pub fifo: bool,
+    /// The queue's VisibilityTimeout, seconds.
+    pub visibility_timeout: u64,
+}
+
+/// Consumes SQS queues by ARN (implemented by `lamina-sqs`; used by Lambda's event source
+/// mappings). Errors carry SQS's codes (`QueueDoesNotExist`, `ReceiptHandleIsInvalid`, ...).
+pub trait QueueConsumer: Send + Sync + 'static {
+    /// The queue's kind and visibility timeout, or `QueueDoesNotExist`.
+    fn queue_info<'a>(&'a self, queue_arn: &'a str)
+    -> BoxFuture<'a, Result<QueueInfo, QueueError>>;
+
+    /// Receives up to `max` (1–10) messages, long-polling up to `wait` seconds (0–20); each
+    /// becomes invisible for `visibility_timeout` seconds (`None`: the queue's).
+    fn receive<'a>(
+        &'a self,
+        queue_arn: &'a str,
+        max: u32,
+        visibility_timeout: Option<u64>,
+        wait: u64,
+    ) -> BoxFuture<'a, Result<Vec<ReceivedMessage>, QueueError>>;
+
+    /// Deletes the messages of these receipt handles (a handle that no longer deletes
+    /// anything is not an error, as with DeleteMessage).
+    fn delete_batch<'a>(
+        &'a self,
+        queue_arn: &'a str,
+        handles: Vec<String>,
+    ) -> BoxFuture<'a, Result<(), QueueError>>;
+
+    /// Sets the visibility timeout of one in-flight message.
+    fn change_visibility<'a>(
+        &'a self,
+        queue_arn: &'a str,
+        handle: &'a str,
+        seconds: u64,
+    ) -> BoxFuture<'a, Result<(), QueueError>>;
 }

@@ -130,6 +130,8 @@ async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
     let lambda = lamina_lambda::Lambda::new(store.clone(), lambda_config, logs.clone());
     // Destinations and dead-letter queues of asynchronous invocations.
     lambda.set_queue_sender(sqs.clone());
+    // Event source mappings read SQS through the bus.
+    lambda.set_queue_consumer(sqs.clone());
     // SNS delivers to SQS and Lambda through the bus; its URLs point at the bound address.
     let sns = lamina_sns::Sns::new(
         store.clone(),
@@ -192,6 +194,7 @@ async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
         )));
 
     let lambda_queue = lambda.start_background();
+    let lambda_esm = lambda.start_event_source_mappings();
 
     {
         // The ready line: tools wait for it and read the endpoint from it.
@@ -211,6 +214,7 @@ async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
     sqs_sweeper.abort();
     sns_delivery.abort();
     lambda_queue.abort();
+    lambda_esm.abort();
     lambda.shutdown().await;
     if let Err(e) = logs.flush().await {
         tracing::warn!(error = %e, "flushing buffered log events");

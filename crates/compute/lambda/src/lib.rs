@@ -7,7 +7,10 @@
 //!   AWS's reasons), the durable asynchronous queue ([`Lambda::start_background`]: leased
 //!   claims, retries, maximum event age, OnSuccess/OnFailure destinations and dead-letter
 //!   queues through the bus), and the `/_lamina/lambda/` routes ([`Lambda::admin`]);
-//! * `code`: function and layer packages, content-addressed, extracted on demand.
+//! * `code`: function and layer packages, content-addressed, extracted on demand;
+//! * `esm/` (API in `ops/esm.rs`): SQS event source mappings — persisted mappings, a
+//!   supervisor ([`Lambda::start_event_source_mappings`]) and pollers that read SQS through
+//!   `lamina_bus::QueueConsumer`, filter, batch and invoke, deleting only what succeeded.
 //!
 //! Known differences from AWS: concurrency is counted per process (several nodes sharing a
 //! store each enforce the limits on their own); EventBridge and S3 destinations are not
@@ -16,6 +19,7 @@
 
 pub mod code;
 pub mod error;
+pub(crate) mod esm;
 pub mod invoke;
 pub(crate) mod model;
 pub(crate) mod ops;
@@ -79,6 +83,8 @@ pub struct Lambda {
     pub(crate) sandboxes: sandbox::Manager,
     /// Concurrency counters, the queue's signals and the bus clients.
     pub(crate) runtime: invoke::Runtime,
+    /// Event source mappings: the SQS client and the supervisor's signal.
+    pub(crate) esm: esm::Esm,
 }
 
 impl Lambda {
@@ -91,12 +97,14 @@ impl Lambda {
             logs,
             sandboxes,
             runtime,
+            esm: esm::Esm::default(),
         })
     }
 
     /// Stops the queue worker and every sandbox (server shutdown).
     pub async fn shutdown(&self) {
         self.stop_background();
+        self.esm.stop();
         self.sandboxes.shutdown().await;
     }
 }

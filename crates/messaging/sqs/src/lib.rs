@@ -23,7 +23,8 @@
 //! per queue or per group), sequence numbers, MD5 digests of bodies and attributes as AWS
 //! computes them, queue URLs built from the endpoint the client used, a retention sweep and
 //! message move tasks (redrive out of a dead-letter queue) in a background task
-//! ([`Sqs::start_background`]). [`Sqs`] also implements [`lamina_bus::QueueSender`].
+//! ([`Sqs::start_background`]). [`Sqs`] also implements [`lamina_bus::QueueSender`] and
+//! [`lamina_bus::QueueConsumer`] (`consumer`, for Lambda's event source mappings).
 //!
 //! Known differences from AWS:
 //! * No KMS: KmsMasterKeyId and KmsDataKeyReusePeriodSeconds are accepted and returned.
@@ -37,6 +38,7 @@
 
 mod attributes;
 mod background;
+mod consumer;
 mod error;
 mod handle;
 mod md5;

@@ -8,6 +8,7 @@
 pub(crate) mod account;
 pub(crate) mod aliases;
 pub(crate) mod concurrency;
+pub(crate) mod esm;
 pub(crate) mod event_config;
 pub(crate) mod functions;
 pub(crate) mod invoke;
@@ -45,6 +46,7 @@ pub(crate) fn implemented() -> Vec<&'static str> {
         tags::OPS,
         account::OPS,
         invoke::OPS,
+        esm::OPS,
     ] {
         ops.extend_from_slice(family);
     }
@@ -101,6 +103,7 @@ pub(crate) async fn call(
     family!(tags);
     family!(account);
     family!(invoke);
+    family!(esm);
     Err(LambdaError::Internal(format!(
         "operation {op} has no handler"
     )))

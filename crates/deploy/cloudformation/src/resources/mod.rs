@@ -255,3 +255,6 @@ macro_rules! provider {
         }
     };
 }
+
+#[cfg(test)]
+mod tests;

@@ -149,7 +149,23 @@ async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
     let apigateway =
         lamina_apigateway::ApiGateway::new(store.clone(), Some(lambda.clone()), logs.clone());
     let invoke_urls = lamina_apigateway::dataplane::DataPlane::new(apigateway.clone());
+    // CloudFormation acts on the other services in process, through the gateway it is part of:
+    // the caller exists first and is pointed at the gateway once that is shared.
+    let caller = caller::GatewayCaller::new();
+    let cloudformation = Arc::new(lamina_cloudformation::CloudFormationService::new(
+        store.clone(),
+        caller.clone(),
+    ));
+    match cloudformation.recover().await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(
+            stacks = n,
+            "cloudformation operations cut short by a restart marked failed"
+        ),
+        Err(e) => tracing::error!(error = %e.message, "cloudformation recovery failed"),
+    }
     let gateway = Gateway::new(gw_config, store.backend())
+        .with_service(cloudformation)
         .with_credentials(Arc::new(resolver))
         .with_raw_route(
             lamina_gateway::RawRoute::PathPrefix("/_lamina/lambda/".into()),
@@ -208,7 +224,9 @@ async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
     }
     tracing::info!(%addr, storage = store.backend(), "listening");
 
-    lamina_gateway::serve(listener, Arc::new(gateway), shutdown).await;
+    let gateway = Arc::new(gateway);
+    caller.attach(gateway.clone());
+    lamina_gateway::serve(listener, gateway, shutdown).await;
     dynamodb_sweeper.abort();
     logs_sweeper.abort();
     sqs_sweeper.abort();

@@ -16,6 +16,7 @@ const SERVICES: &[&str] = &[
     "lamina-logs",
     "lamina-sqs",
     "lamina-apigateway",
+    "lamina-cloudformation",
 ];
 /// Services with a data plane of their own HTTP shape may also use the protocol layer's
 /// request/response types and `RawHandler` (docs/architecture.md).

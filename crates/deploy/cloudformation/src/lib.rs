@@ -10,6 +10,14 @@
 //! type), `sam/` (the `AWS::Serverless-2016-10-31` transform), `ops/` (the API operations).
 
 pub mod engine;
+mod error;
+mod ops;
+mod provider;
 pub mod resources;
 pub mod sam;
+mod store;
 pub mod template;
+mod types;
+
+pub use error::CfnError;
+pub use provider::CloudFormationService;

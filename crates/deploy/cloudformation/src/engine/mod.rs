@@ -158,3 +158,11 @@ pub struct TransformContext {
     /// Resolved parameter values (name → value as the template sees it).
     pub parameters: Map<String, Value>,
 }
+
+/// The SAM transform's name as templates declare it.
+pub const SERVERLESS_TRANSFORM: &str = "AWS::Serverless-2016-10-31";
+
+/// Runs the SAM transform (`crate::sam`).
+pub fn expand_serverless(template: Value, ctx: &TransformContext) -> Result<Value, String> {
+    crate::sam::transform(template, ctx)
+}

@@ -5,6 +5,7 @@
 mod caller;
 mod cli;
 mod config;
+mod deploy_cli;
 mod lambda_routes;
 
 use anyhow::Context;
@@ -36,6 +37,15 @@ fn main() -> anyhow::Result<()> {
                 std::process::exit(2);
             }
         },
+        Some("deploy" | "package" | "delete") => {
+            match deploy_cli::parse(&args, |k| std::env::var(k).ok()) {
+                Ok(cmd) => std::process::exit(deploy_cli::run(cmd)?),
+                Err(e) => {
+                    eprintln!("lamina: {e}\n\n{USAGE}");
+                    std::process::exit(2);
+                }
+            }
+        }
         Some("codec") => {
             let stdin = std::io::stdin();
             let stdout = std::io::stdout();

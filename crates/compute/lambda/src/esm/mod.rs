@@ -11,6 +11,12 @@
 //!
 //! SQS is reached only through [`lamina_bus::QueueConsumer`]; the function is invoked through
 //! the same path as Invoke (`lamina_bus::Invoker` on [`Lambda`]), so concurrency limits apply.
+//!
+//! Known differences from AWS: a mapping runs a fixed number of pollers (ScalingConfig's
+//! MaximumConcurrency, else 5) instead of scaling with the backlog; a batch is not cut at
+//! 6 MB; FIFO order comes from SQS's group blocking (a group's next message is not received
+//! while one is in flight); only SQS sources are accepted; MetricsConfig, LoggingConfig,
+//! KMSKeyArn and Tags are ignored.
 
 pub(crate) mod filter;
 pub(crate) mod poller;

@@ -9,6 +9,9 @@ use crate::types::{StackInput, StackRef};
 use lamina_storage::WriteBatch;
 use serde_json::{Map, Value, json};
 
+/// How long a request that starts an operation waits for it before answering.
+const SETTLE: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// Statuses from which UpdateStack may start.
 const UPDATABLE: &[&str] = &[
     "CREATE_COMPLETE",
@@ -114,13 +117,17 @@ impl Engine {
             other => other?,
         }
         if stack.status.ends_with("_IN_PROGRESS") && stack.status != "REVIEW_IN_PROGRESS" {
-            run::spawn(
+            let task = run::spawn(
                 self.runner.clone(),
                 req.scope.clone(),
                 req.endpoint.clone(),
                 stack,
                 op,
             );
+            // Short operations finish before the answer, so a client's first poll (the CLI's
+            // waiters sleep 5-30 s after a non-final status) already sees the result; long
+            // ones go on in the background.
+            let _ = tokio::time::timeout(SETTLE, task).await;
         }
         Ok(())
     }

@@ -483,7 +483,7 @@ fn function(ctx: &Context<'_>, name: &str, arg: &Value, depth: usize) -> R<Optio
         }
         "Fn::Cidr" => cidr(ctx, arg, depth).map(Some),
         "Fn::Equals" | "Fn::And" | "Fn::Or" | "Fn::Not" => {
-            condition_fn(ctx, name, arg, depth, &mut Vec::new()).map(|b| Some(b.into()))
+            condition_fn(ctx, name, arg, depth).map(|b| Some(b.into()))
         }
         "Fn::Length" => match need(ctx, arg, depth)? {
             Value::Array(a) => Ok(Some(a.len().into())),
@@ -682,22 +682,14 @@ fn condition_value(ctx: &Context<'_>, v: &Value, depth: usize) -> R<bool> {
                 .copied()
                 .ok_or_else(|| terr(format!("unresolved condition dependency {c}")))
         }
-        "Fn::Equals" | "Fn::And" | "Fn::Or" | "Fn::Not" => {
-            condition_fn(ctx, k, arg, depth, &mut Vec::new())
-        }
+        "Fn::Equals" | "Fn::And" | "Fn::Or" | "Fn::Not" => condition_fn(ctx, k, arg, depth),
         _ => Err(terr(
             "Conditions can only be boolean operations on parameters and other conditions",
         )),
     }
 }
 
-fn condition_fn(
-    ctx: &Context<'_>,
-    name: &str,
-    arg: &Value,
-    depth: usize,
-    _seen: &mut Vec<String>,
-) -> R<bool> {
+fn condition_fn(ctx: &Context<'_>, name: &str, arg: &Value, depth: usize) -> R<bool> {
     if depth > MAX_DEPTH {
         return Err(terr("condition nested too deeply"));
     }

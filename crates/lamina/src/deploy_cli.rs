@@ -484,7 +484,7 @@ async fn follow(
     seen: &mut std::collections::HashSet<String>,
 ) -> anyhow::Result<Node> {
     println!(
-        "\n{:<26} {:<36} {:<32} {:<28} Reason",
+        "\n{:<26} {:<36} {:<32} {:<44} Reason",
         "Timestamp", "ResourceStatus", "ResourceType", "LogicalResourceId"
     );
     loop {
@@ -495,7 +495,7 @@ async fn follow(
         for e in events(cfn, stack_id, seen).await? {
             seen.insert(text(&e, &["EventId"]));
             println!(
-                "{:<26} {:<36} {:<32} {:<28} {}",
+                "{:<26} {:<36} {:<32} {:<44} {}",
                 text(&e, &["Timestamp"]),
                 text(&e, &["ResourceStatus"]),
                 text(&e, &["ResourceType"]),
@@ -514,13 +514,13 @@ fn print_changes(described: &Node) {
     let changes = members(described, &["Changes"]);
     println!("\nCloudFormation stack changeset");
     println!(
-        "{:<10} {:<32} {:<36} Replacement",
+        "{:<10} {:<44} {:<36} Replacement",
         "Operation", "LogicalResourceId", "ResourceType"
     );
     for c in changes {
         let rc = child(c, "ResourceChange").unwrap_or(c);
         println!(
-            "{:<10} {:<32} {:<36} {}",
+            "{:<10} {:<44} {:<36} {}",
             text(rc, &["Action"]),
             text(rc, &["LogicalResourceId"]),
             text(rc, &["ResourceType"]),

@@ -26,6 +26,7 @@ OPTIONS (each also settable by the environment variable shown):
     --account-id <ID>      account id of the default user  LAMINA_ACCOUNT_ID  [000000000000]
     --auth <MODE>          accept (any key) | verify (SigV4) LAMINA_AUTH      [accept]
     --log <FILTER>         log filter (tracing syntax)     LAMINA_LOG         [info]
+    --dynamodb-enforce-throughput  throttle PROVISIONED tables  LAMINA_DYNAMODB_ENFORCE_THROUGHPUT=1
 
 LAMINA_LAMBDA_ASYNC_RETRY_DELAYS_MS=60000,120000 sets the waits before the retries of failed
 asynchronous Lambda invocations (AWS's are about 1 and 2 minutes; tests use short ones).
@@ -44,6 +45,8 @@ pub struct ServeConfig {
     pub account_id: String,
     pub auth: String,
     pub log: String,
+    /// Enforce DynamoDB provisioned throughput (`ProvisionedThroughputExceededException`).
+    pub dynamodb_enforce_throughput: bool,
     pub root_access_key_id: String,
     pub root_secret_access_key: String,
     /// `LAMINA_LAMBDA_ASYNC_RETRY_DELAYS_MS`: waits before async retries (None: AWS's).
@@ -85,6 +88,8 @@ impl ServeConfig {
             account_id: env("LAMINA_ACCOUNT_ID").unwrap_or_else(|| "000000000000".into()),
             auth: env("LAMINA_AUTH").unwrap_or_else(|| "accept".into()),
             log: env("LAMINA_LOG").unwrap_or_else(|| "info".into()),
+            dynamodb_enforce_throughput: env("LAMINA_DYNAMODB_ENFORCE_THROUGHPUT")
+                .is_some_and(|v| matches!(v.as_str(), "1" | "true" | "yes")),
             root_access_key_id: env("LAMINA_ACCESS_KEY_ID").unwrap_or_else(|| "test".into()),
             root_secret_access_key: env("LAMINA_SECRET_ACCESS_KEY")
                 .unwrap_or_else(|| "test".into()),
@@ -116,6 +121,7 @@ impl ServeConfig {
                 "--account-id" => c.account_id = value()?,
                 "--auth" => c.auth = value()?,
                 "--log" => c.log = value()?,
+                "--dynamodb-enforce-throughput" => c.dynamodb_enforce_throughput = true,
                 other => return Err(format!("unknown option: {other}")),
             }
         }

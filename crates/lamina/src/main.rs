@@ -111,7 +111,13 @@ async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
         root_secret_access_key: cfg.root_secret_access_key.clone(),
         account_id: cfg.account_id.clone(),
     };
-    let dynamodb = lamina_dynamodb::DynamoDb::new(store.clone(), Default::default());
+    let dynamodb = lamina_dynamodb::DynamoDb::new(
+        store.clone(),
+        lamina_dynamodb::DynamoDbConfig {
+            enforce_throughput: cfg.dynamodb_enforce_throughput,
+            ..Default::default()
+        },
+    );
     let dynamodb_sweeper = dynamodb.start_background();
     let logs = lamina_logs::Logs::new(store.clone(), Default::default());
     let logs_sweeper = logs.start_retention();

@@ -8,6 +8,7 @@ pub mod partiql;
 mod store;
 pub mod streams;
 mod table;
+mod throughput;
 mod ttl;
 pub mod value;
 mod write;
@@ -45,6 +46,8 @@ pub struct DynamoDb {
     pub(crate) tables: Arc<store::TableCache>,
     /// Bumped after every commit that wrote stream records (see `streams`).
     pub(crate) stream_signal: Arc<streams::Signal>,
+    /// Provisioned-throughput buckets (used when `config.enforce_throughput`).
+    pub(crate) throughput: throughput::Buckets,
 }
 
 impl DynamoDb {
@@ -55,6 +58,7 @@ impl DynamoDb {
             config,
             tables: Arc::default(),
             stream_signal,
+            throughput: throughput::Buckets::default(),
         })
     }
 }

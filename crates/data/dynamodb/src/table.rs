@@ -523,10 +523,18 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 }
 
 #[cfg(test)]
+impl TableMeta {
+    /// A table description for other modules' tests.
+    pub(crate) fn sample_for_tests() -> Self {
+        tests::sample()
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
-    fn sample() -> TableMeta {
+    pub(super) fn sample() -> TableMeta {
         let s = |n: &str| KeyAttr {
             name: n.into(),
             ty: ScalarType::S,

@@ -2,8 +2,6 @@
 
 use super::{INVALID, ctx, db, err, music, op, simple};
 use crate::DynamoDb;
-use crate::store;
-use lamina_storage::WriteBatch;
 use serde_json::{Value, json};
 use std::sync::Arc;
 

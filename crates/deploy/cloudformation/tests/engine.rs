@@ -337,3 +337,31 @@ async fn update_in_place_replacement_retain_and_rollback() {
         .unwrap();
     assert_eq!(tpl["TemplateBody"], body(v2));
 }
+
+#[tokio::test]
+async fn a_changed_resource_behind_unchanged_ones_is_updated() {
+    // Role (unchanged) <- Function (changed): the unchanged dependency finishes without a
+    // task, and its dependent must still be scheduled.
+    let e = env();
+    let v1 = json!({
+        "Role": {"Type": "Test::Thing", "Properties": {"Name": "role"}},
+        "Fn": {"Type": "Test::Thing", "Properties": {"Name": "fn", "Env": "1", "R": {"Ref": "Role"}}},
+    });
+    e.call(
+        "CreateStack",
+        json!({"StackName": "s", "TemplateBody": body(v1.clone())}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(e.settle("s").await["StackStatus"], "CREATE_COMPLETE");
+    let mut v2 = v1.clone();
+    v2["Fn"]["Properties"]["Env"] = json!("2");
+    e.call(
+        "UpdateStack",
+        json!({"StackName": "s", "TemplateBody": body(v2)}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(e.settle("s").await["StackStatus"], "UPDATE_COMPLETE");
+    assert_eq!(e.log.all()[2..], ["update fn"]);
+}

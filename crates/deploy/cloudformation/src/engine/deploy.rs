@@ -55,6 +55,9 @@ impl Run {
         let mut touched: Touches = Vec::new();
         let mut tasks: JoinSet<Outcome> = JoinSet::new();
         loop {
+            // Set when this pass finished resources without a task (unchanged ones): their
+            // dependents may be ready now, so schedule again before waiting on tasks.
+            let mut progressed = false;
             if failed.is_empty() {
                 let ready: Vec<String> = active
                     .iter()
@@ -105,10 +108,14 @@ impl Run {
                                 failed.push(id);
                             } else {
                                 done.insert(id);
+                                progressed = true;
                             }
                         }
                     }
                 }
+            }
+            if progressed && tasks.is_empty() {
+                continue;
             }
             let Some(joined) = tasks.join_next().await else {
                 break;

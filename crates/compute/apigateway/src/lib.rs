@@ -27,7 +27,15 @@ pub struct ApiGateway {
 }
 
 impl ApiGateway {
-    pub fn new(store: Arc<dyn Store>, invoker: Option<Arc<dyn Invoker>>, logs: Arc<dyn LogSink>) -> Arc<Self> {
-        Arc::new(Self { store, invoker, logs })
+    pub fn new(
+        store: Arc<dyn Store>,
+        invoker: Option<Arc<dyn Invoker>>,
+        logs: Arc<dyn LogSink>,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            store,
+            invoker,
+            logs,
+        })
     }
 }

@@ -23,7 +23,10 @@ pub enum LambdaError {
     PreconditionFailed(String),
     /// `TooManyRequestsException` with its `Reason`.
     #[error("{message}")]
-    Throttled { message: String, reason: &'static str },
+    Throttled {
+        message: String,
+        reason: &'static str,
+    },
     /// `RequestTooLargeException` (6 MB synchronous payload).
     #[error("{0}")]
     RequestTooLarge(String),
@@ -47,15 +50,22 @@ impl From<LambdaError> for AwsError {
     fn from(e: LambdaError) -> Self {
         let msg = e.to_string();
         match e {
-            LambdaError::InvalidParameter(_) => AwsError::new(codes::INVALID_PARAMETER_VALUE_EXCEPTION, msg),
+            LambdaError::InvalidParameter(_) => {
+                AwsError::new(codes::INVALID_PARAMETER_VALUE_EXCEPTION, msg)
+            }
             LambdaError::Validation(_) => AwsError::validation(msg),
             LambdaError::NotFound(_) => AwsError::new(codes::RESOURCE_NOT_FOUND_EXCEPTION, msg),
             LambdaError::Conflict(_) => AwsError::new(codes::RESOURCE_CONFLICT_EXCEPTION, msg),
-            LambdaError::PreconditionFailed(_) => AwsError::new(codes::PRECONDITION_FAILED_EXCEPTION, msg),
-            LambdaError::Throttled { reason, .. } => {
-                AwsError::new(codes::TOO_MANY_REQUESTS_EXCEPTION, msg).with_field("Reason", reason.into())
+            LambdaError::PreconditionFailed(_) => {
+                AwsError::new(codes::PRECONDITION_FAILED_EXCEPTION, msg)
             }
-            LambdaError::RequestTooLarge(_) => AwsError::new(codes::REQUEST_TOO_LARGE_EXCEPTION, msg),
+            LambdaError::Throttled { reason, .. } => {
+                AwsError::new(codes::TOO_MANY_REQUESTS_EXCEPTION, msg)
+                    .with_field("Reason", reason.into())
+            }
+            LambdaError::RequestTooLarge(_) => {
+                AwsError::new(codes::REQUEST_TOO_LARGE_EXCEPTION, msg)
+            }
             LambdaError::NotReady(_) => AwsError::new(codes::RESOURCE_NOT_READY_EXCEPTION, msg),
             LambdaError::Internal(cause) => AwsError::internal(cause),
         }

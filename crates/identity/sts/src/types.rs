@@ -126,42 +126,7 @@ pub struct GetAccessKeyInfoResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde::de::{self, Deserializer, Visitor};
-
-    /// A deserializer that only records the struct name and field names serde asks for: the
-    /// names after `rename`, i.e. exactly what goes on the wire.
-    #[derive(Default)]
-    struct FieldNames(Vec<&'static str>);
-
-    impl<'de> Deserializer<'de> for &mut FieldNames {
-        type Error = de::value::Error;
-
-        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
-            Err(de::Error::custom("not a struct"))
-        }
-
-        fn deserialize_struct<V: Visitor<'de>>(
-            self,
-            _name: &'static str,
-            fields: &'static [&'static str],
-            _: V,
-        ) -> Result<V::Value, Self::Error> {
-            self.0 = fields.to_vec();
-            Err(de::Error::custom("recorded"))
-        }
-
-        serde::forward_to_deserialize_any! {
-            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
-            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
-            identifier ignored_any
-        }
-    }
-
-    fn fields_of<T: for<'de> Deserialize<'de>>() -> Vec<&'static str> {
-        let mut d = FieldNames::default();
-        let _ = T::deserialize(&mut d);
-        d.0
-    }
+    use lamina_model::conformance::struct_fields;
 
     /// Every field of `T` is a member of `shape`, and every required member is a field.
     fn check<T: for<'de> Deserialize<'de>>(shape: &str) {
@@ -169,9 +134,9 @@ mod tests {
         let s = model
             .shape(shape)
             .unwrap_or_else(|| panic!("no shape {shape}"));
-        let fields = fields_of::<T>();
+        let fields = struct_fields::<T>();
         assert!(!fields.is_empty(), "{shape}: no fields recorded");
-        for f in &fields {
+        for f in fields {
             assert!(s.members.contains_key(*f), "{shape} has no member {f}");
         }
         for r in &s.required {

@@ -8,6 +8,7 @@
 //! A model is parsed the first time a request for its service arrives, so startup does not
 //! pay for models nobody uses.
 
+pub mod conformance;
 pub mod generated;
 mod shape;
 

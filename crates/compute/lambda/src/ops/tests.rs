@@ -1036,50 +1036,12 @@ async fn invoke_maps_the_sandbox_outcome() {
 /// Every request struct's members exist in the model shape it mirrors, and every required
 /// member is read.
 mod model_check {
+    use lamina_model::conformance::struct_fields;
     use serde::Deserialize;
-    use serde::de::{self, Visitor};
-
-    struct FieldNames(Option<&'static [&'static str]>);
-
-    #[derive(Debug)]
-    struct Stop;
-    impl std::fmt::Display for Stop {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("stop")
-        }
-    }
-    impl std::error::Error for Stop {}
-    impl de::Error for Stop {
-        fn custom<T: std::fmt::Display>(_: T) -> Self {
-            Stop
-        }
-    }
-
-    impl<'de> de::Deserializer<'de> for &mut FieldNames {
-        type Error = Stop;
-        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Stop> {
-            Err(Stop)
-        }
-        fn deserialize_struct<V: Visitor<'de>>(
-            self,
-            _: &'static str,
-            fields: &'static [&'static str],
-            _: V,
-        ) -> Result<V::Value, Stop> {
-            self.0 = Some(fields);
-            Err(Stop)
-        }
-        serde::forward_to_deserialize_any! {
-            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-            bytes byte_buf option unit unit_struct newtype_struct seq tuple
-            tuple_struct map enum identifier ignored_any
-        }
-    }
 
     fn check<T: for<'de> Deserialize<'de>>(shape: &str, unread_required: &[&str]) {
-        let mut d = FieldNames(None);
-        let _ = T::deserialize(&mut d);
-        let fields = d.0.expect("a struct");
+        let fields = struct_fields::<T>();
+        assert!(!fields.is_empty(), "{shape}: not a struct");
         let model = lamina_model::get("lambda").expect("lambda model");
         let s = model
             .shape(shape)

@@ -163,14 +163,38 @@ const FUNCTION: &str = "lamina-bench-noop";
 const PROXY_FUNCTION: &str = "lamina-bench-proxy";
 const ACCOUNT: &str = "000000000000";
 
+/// A query-protocol request (STS, IAM).
+fn query_req(signer: &Signer, service: &str, body: &str) -> SignedRequest {
+    signer.sign("POST", "/", service, &[("content-type", "application/x-www-form-urlencoded")], body.as_bytes().to_vec())
+}
+
+/// The caller's account (STS GetCallerIdentity), so the role ARN is in the target's own account
+/// (moto refuses a role of another account); 000000000000 when the target has no STS.
+async fn account(client: &HttpClient, endpoint: &str, signer: &Signer) -> String {
+    let r = query_req(signer, "sts", "Action=GetCallerIdentity&Version=2011-06-15");
+    if let Ok((200, b)) = send(client, endpoint, &r).await {
+        let text = String::from_utf8_lossy(&b);
+        if let Some(acct) = text.split("<Account>").nth(1).and_then(|t| t.split("</Account>").next()) {
+            return acct.trim().to_string();
+        }
+    }
+    ACCOUNT.to_string()
+}
+
 /// Creates (or finds) a `provided.al2023` function and waits for it to be Active; its ARN.
 async fn setup_function(client: &HttpClient, endpoint: &str, signer: &Signer, name: &str, zip_path: &str) -> Result<String, String> {
     let get = || rest_req(signer, "GET", &format!("/2015-03-31/functions/{name}"), "lambda", String::new());
     if !matches!(send(client, endpoint, &get()).await, Ok((200, _))) {
+        let acct = account(client, endpoint, signer).await;
+        // The execution role, where the target has IAM and checks that it exists (moto does);
+        // an error here (no IAM, or the role is already there) is not the scenario's concern.
+        let trust = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Principal%22%3A%7B%22Service%22%3A%22lambda.amazonaws.com%22%7D%2C%22Action%22%3A%22sts%3AAssumeRole%22%7D%5D%7D";
+        let role = format!("Action=CreateRole&Version=2010-05-08&RoleName=lamina-bench&AssumeRolePolicyDocument={trust}");
+        let _ = send(client, endpoint, &query_req(signer, "iam", &role)).await;
         let zip = std::fs::read(zip_path).map_err(|e| format!("{zip_path}: {e} (bench/run builds it)"))?;
         let create = serde_json::json!({
             "FunctionName": name, "Runtime": "provided.al2023", "Handler": "bootstrap",
-            "Role": format!("arn:aws:iam::{ACCOUNT}:role/lamina-bench"), "MemorySize": 128, "Timeout": 10,
+            "Role": format!("arn:aws:iam::{acct}:role/lamina-bench"), "MemorySize": 128, "Timeout": 10,
             "Code": {"ZipFile": base64(&zip)},
         });
         match send(client, endpoint, &rest_req(signer, "POST", "/2015-03-31/functions", "lambda", create.to_string())).await {
@@ -184,7 +208,8 @@ async fn setup_function(client: &HttpClient, endpoint: &str, signer: &Signer, na
     loop {
         let v = match send(client, endpoint, &get()).await {
             Ok((200, b)) => json(&b, "GetFunction")?,
-            other => return Err(format!("GetFunction: {other:?}")),
+            Ok((st, b)) => return Err(format!("GetFunction: {st} {}", String::from_utf8_lossy(&b))),
+            Err(e) => return Err(format!("GetFunction: {e}")),
         };
         let state = v["Configuration"]["State"].as_str().unwrap_or("Active");
         if state == "Active" {
@@ -249,7 +274,8 @@ async fn setup_queue(client: &HttpClient, endpoint: &str, signer: &Signer, name:
     }
 }
 
-/// Tops the queue up to `seed` visible messages with SendMessageBatch, 32 batches in flight.
+/// Tops the queue up to `seed` visible messages with SendMessageBatch, 32 batches in flight,
+/// for at most 20 s (a slow target gets fewer; if its queue runs dry, that shows as errors).
 async fn seed_queue(client: &HttpClient, endpoint: &str, signer: &Signer, queue_url: &str, seed: u64) -> Result<(), String> {
     let attrs = serde_json::json!({"QueueUrl": queue_url, "AttributeNames": ["ApproximateNumberOfMessages"]}).to_string();
     let have = match send(client, endpoint, &json_req(signer, "AmazonSQS.GetQueueAttributes", "sqs", attrs)).await {
@@ -258,11 +284,12 @@ async fn seed_queue(client: &HttpClient, endpoint: &str, signer: &Signer, queue_
     };
     let batches = seed.saturating_sub(have).div_ceil(10);
     let next = Arc::new(AtomicU64::new(0));
+    let deadline = Instant::now() + Duration::from_secs(20);
     let mut tasks = Vec::new();
     for _ in 0..32 {
         let (client, endpoint, signer, queue_url, next) = (client.clone(), endpoint.to_string(), signer.clone(), queue_url.to_string(), next.clone());
         tasks.push(tokio::spawn(async move {
-            while next.fetch_add(1, Ordering::Relaxed) < batches {
+            while next.fetch_add(1, Ordering::Relaxed) < batches && Instant::now() < deadline {
                 let entries: Vec<_> = (0..10).map(|i| serde_json::json!({"Id": format!("m{i}"), "MessageBody": "x".repeat(256)})).collect();
                 let body = serde_json::json!({"QueueUrl": queue_url, "Entries": entries}).to_string();
                 match send(&client, &endpoint, &json_req(&signer, "AmazonSQS.SendMessageBatch", "sqs", body)).await {
@@ -389,7 +416,9 @@ async fn main() {
             std::process::exit(2);
         }
     };
-    let client: HttpClient = Client::builder(TokioExecutor::new()).pool_max_idle_per_host(256).build_http();
+    let mut connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    connector.set_nodelay(true);
+    let client: HttpClient = Client::builder(TokioExecutor::new()).pool_max_idle_per_host(256).build(connector);
     let signer = Signer::new("test", "test", "us-east-1");
     let skip = |why: String| {
         println!(r#"{{"scenario":"{}","concurrency":{},"skipped":{}}}"#, a.scenario, a.concurrency, serde_json::to_string(&why).unwrap_or_default());

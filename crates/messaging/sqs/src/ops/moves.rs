@@ -237,13 +237,16 @@ async fn step(sqs: &Sqs, t: &Loaded<TaskRecord>, seconds: u64) -> Result<()> {
         b.put(TASKS, t.key.clone(), encode(&rec)?);
         return sqs.table.commit(b).await;
     };
-    let cutoff = rec.started.saturating_mul(1000);
+    // Sequence numbers are `ms × 1000 + n`: everything written up to the end of the
+    // millisecond the task started is moved (a message that reached the DLQ in that same
+    // millisecond was missed before).
+    let cutoff = rec.started.saturating_add(1).saturating_mul(1000);
     let eligible: Vec<Loaded<MessageRecord>> = sqs
         .table
         .messages(&scope, &source.id, None, 0)
         .await?
         .into_iter()
-        .filter(|m| m.rec.seq <= cutoff)
+        .filter(|m| m.rec.seq < cutoff)
         .collect();
     let mut woken = Vec::new();
     for m in eligible.iter().take(budget) {

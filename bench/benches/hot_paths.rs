@@ -78,7 +78,7 @@ fn dynamodb_expressions(c: &mut Criterion) {
     });
     let uvalues = serde_json::json!({":one": {"N": "1"}, ":x": {"S": "y"}});
     let mut uctx = Context::new(None, Some(&uvalues)).expect("context");
-    let update = uctx.update("SET counter = if_not_exists(counter, :one) + :one, extra = :x REMOVE payload").expect("parses");
+    let update = uctx.update("SET tally = if_not_exists(tally, :one) + :one, extra = :x REMOVE payload").expect("parses");
     c.bench_function("ddb_expr/apply_update", |b| {
         b.iter(|| {
             let mut it = item.clone();

@@ -5,6 +5,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 import uuid
 
 import pytest
@@ -294,10 +295,16 @@ Outputs:
     assert rc == 0 and f"Successfully created/updated stack - {s}" in out, out
     assert client("ssm").get_parameter(Name=p)["Parameter"]["Value"] == "one"
     assert client("dynamodb").describe_table(TableName=table)["Table"]["TableName"] == table
+    # The CLI names its change sets after the current second
+    # (awscli-cloudformation-package-deploy-<epoch s>); a release build finishes a deploy
+    # within that second, so wait for the next one as any real deploy would have.
+    time.sleep(1.1)
     rc, out = deploy(aws.endpoint, "--template-file", str(f), "--stack-name", s)
     assert rc == 255 and "No changes to deploy" in out, out
+    time.sleep(1.1)
     rc, out = deploy(aws.endpoint, "--template-file", str(f), "--stack-name", s, "--no-fail-on-empty-changeset")
     assert rc == 0, out
+    time.sleep(1.1)
     rc, out = deploy(aws.endpoint, "--template-file", str(f), "--stack-name", s, "--parameter-overrides", "Value=two")
     assert rc == 0, out
     assert client("ssm").get_parameter(Name=p)["Parameter"]["Value"] == "two"

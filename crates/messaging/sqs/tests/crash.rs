@@ -229,19 +229,19 @@ fn verify(dir: &Path, acked: &[String]) {
             }
         }
         // Every acknowledged message not being deleted is still there: visible now (never
-        // received) or in flight (received, invisible until its timeout).
-        let mut missing = Vec::new();
-        for b in &sent {
-            if !deleting.contains(b) && !visible.contains(b) && !received.contains(b) {
-                missing.push(b.clone());
-            }
-        }
-        assert!(missing.is_empty(), "acknowledged messages lost: {missing:?}");
+        // received), or in flight. A message the child received just before the kill, but
+        // whose `ACK RECV` line never got out, is in flight without being in `received`;
+        // so the unexplained ones must fit in the in-flight count beside the received ones.
+        let missing: Vec<&String> = sent
+            .iter()
+            .filter(|b| !deleting.contains(*b) && !visible.contains(*b) && !received.contains(*b))
+            .collect();
         let received_kept = received.iter().filter(|b| !deleting.contains(*b)).count() as u64;
         assert!(
-            in_flight >= received_kept + visible.len() as u64,
-            "{in_flight} in flight; {received_kept} received and kept before the crash, {} received now",
-            visible.len()
+            in_flight >= received_kept + missing.len() as u64,
+            "acknowledged messages lost: {} in flight, but {received_kept} received and kept before the crash plus {} neither visible nor received: {missing:?}",
+            in_flight,
+            missing.len()
         );
         lamina_storage::Store::close(store.as_ref()).await.expect("close");
     });

@@ -411,6 +411,13 @@ impl<'c> Eval<'c> {
                     }),
                 }
             }
+            BinOp::Add
+                if (matches!(x, Value::Str(_)) || matches!(y, Value::Str(_)))
+                    && !x.is_null()
+                    && !y.is_null() =>
+            {
+                concat(&x, &y, self.limits.max_output)
+            }
             _ => arith(op, &x, &y),
         })
     }
@@ -446,6 +453,17 @@ impl<'c> Eval<'c> {
             response_header: section("responseOverride", "header"),
         }
     }
+}
+
+/// `+` with a string on either side concatenates both rendered values (Velocity 1.7's
+/// ASTAddNode); a result longer than the output limit is null, so a loop that doubles a
+/// string stays bounded.
+fn concat(x: &Value, y: &Value, max: usize) -> Value {
+    let (a, b) = (x.render(), y.render());
+    if a.len().saturating_add(b.len()) > max {
+        return Value::Null;
+    }
+    Value::str(a + &b)
 }
 
 /// `+ - * / %` on numbers; integers stay integers (widening to double on overflow),

@@ -22,7 +22,7 @@
 //! renders as the empty string, quiet (`$!x`) or not; `#set` with a null value leaves the
 //! target unchanged (Velocity 1.7); property and method names may contain `-` (so
 //! `$context.requestOverride.header.X-Custom` is one name), variable names may not (so
-//! `$a-1` is arithmetic); `+` on strings is null (no concatenation; use `"$a$b"`).
+//! `$a-1` is arithmetic); `+` with a string operand concatenates (Velocity 1.7).
 //!
 //! Known differences from AWS: no `#macro`, `#define`, `#parse`, `#include`, `#evaluate`;
 //! Java reflection beyond the listed methods is not available.

@@ -88,6 +88,12 @@ fn vtl_table() {
             "3 1 3.5",
         ),
         ("#set($x = 1 / 0)[$x]", "[]"),
+        (
+            "#set($x = 'hi ' + $input.path('$.name') + 1)$x",
+            "hi Rex1",
+        ),
+        ("#set($x = 1 + '2')$x", "12"),
+        ("#set($x = 'a' + $nope)[$x]", "[]"),
         ("#set($x = -$input.path('$.n'))$x", "-7"),
         ("#if($input.path('$.n') > 5)big#else small#end", "big"),
         ("#if($x)a#elseif(1 == 1.0)b#else c#end", "b"),
@@ -286,6 +292,13 @@ fn vtl_errors_and_limits() {
         other => panic!("{other:?}"),
     }
     // #foreach stops after 1000 iterations, as AWS
+    // `+` on strings doubling in a loop stays within the output limit
+    let out = render(
+        "#set($s = 'xx')#foreach($i in [1..100])#set($s = $s + $s)#end$s.length()",
+        &ctx,
+    )
+    .unwrap();
+    assert!(out.body.len() < 20, "{}", out.body);
     let out = render("#foreach($i in [1..5000])x#end", &ctx).unwrap();
     assert_eq!(out.body.len(), 1000);
     // nesting

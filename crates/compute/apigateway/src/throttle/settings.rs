@@ -153,10 +153,15 @@ pub enum QuotaPeriod {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Quota {
     pub limit: i64,
-    /// Requests subtracted from the limit in the plan's first period.
-    #[serde(default)]
+    /// Requests subtracted from the limit in the plan's first period (`null`, as the
+    /// control plane stores an unset offset, is 0).
+    #[serde(default, deserialize_with = "null_is_zero")]
     pub offset: i64,
     pub period: QuotaPeriod,
+}
+
+fn null_is_zero<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    Ok(Option::<i64>::deserialize(d)?.unwrap_or(0))
 }
 
 #[cfg(test)]
@@ -225,6 +230,9 @@ mod tests {
             serde_json::from_value(json!({"limit": 5, "offset": 1, "period": "WEEK"})).unwrap();
         assert_eq!(q.period, QuotaPeriod::Week);
         let q: Quota = serde_json::from_value(json!({"limit": 5, "period": "DAY"})).unwrap();
+        let stored: Quota =
+            serde_json::from_value(json!({"limit": 5, "offset": null, "period": "DAY"})).unwrap();
+        assert_eq!(stored, q);
         assert_eq!(q.offset, 0);
     }
 }

@@ -24,6 +24,8 @@ pub struct ApiGateway {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) invoker: Option<Arc<dyn Invoker>>,
     pub(crate) logs: Arc<dyn LogSink>,
+    /// REST API stage response caches (process memory; FlushStageCache empties one).
+    pub(crate) cache: v1::cache::ResponseCache,
 }
 
 impl ApiGateway {
@@ -36,6 +38,7 @@ impl ApiGateway {
             store,
             invoker,
             logs,
+            cache: Default::default(),
         })
     }
 }

@@ -6,10 +6,11 @@
 //! log line.
 
 use super::authorizer::{self, AuthOutcome};
+use super::cache;
 use super::integrations;
 use super::ops::{Cx, deployments};
 use super::store::{ApiDoc, Db, Scope};
-use super::types::{Method, Resource, Stage};
+use super::types::{Integration, Method, Resource, Stage};
 use crate::ApiGateway;
 use crate::throttle::{self, Throttles};
 use base64::Engine as _;
@@ -356,10 +357,102 @@ async fn run(call: &mut Call<'_>, state: &State) -> HttpResponse {
     let Some(integration) = call.method.method_integration.clone() else {
         return message(500, INTERNAL);
     };
+    // Response cache: after authorization, keys, throttling and validation, as on AWS.
+    let Some(policy) = cache::policy(
+        call.stage,
+        &call.resource.path,
+        &call.method.http_method,
+        call.req.method.as_str(),
+    ) else {
+        return integrate(call, &integration).await;
+    };
+    let stage_key = cache::stage_key(
+        &account,
+        &region,
+        &call.api.api.id,
+        &call.stage.stage_name,
+    );
+    let header = |name: &str| -> Vec<String> {
+        call.req
+            .headers
+            .get_all(name)
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .collect()
+    };
+    let resource_id = call.resource.id.clone();
+    let key = cache::key(&cache::KeyInput {
+        namespace: integration
+            .cache_namespace
+            .as_deref()
+            .unwrap_or(&resource_id),
+        verb: call.req.method.as_str(),
+        params: integration.cache_key_parameters.as_deref().unwrap_or(&[]),
+        path: &call.path_params,
+        query: &call.query,
+        header: &header,
+    });
+    let mut warning = false;
+    if cache::wants_fresh(call.req.header("cache-control")) {
+        let authorized = !policy.require_authorization || signed(call.req);
+        if authorized {
+            return fetch_and_store(call, &integration, &policy, &stage_key, key).await;
+        }
+        match policy.unauthorized_strategy.as_str() {
+            "FAIL_WITH_403" => {
+                let body = json!({"Message": format!(
+                    "User: anonymous is not authorized to perform: execute-api:InvalidateCache on resource: arn:aws:execute-api:{region}:{account}:{}/{}/{}{}",
+                    call.api.api.id, call.stage.stage_name, call.req.method.as_str(), call.path,
+                )});
+                return message(403, &body.to_string());
+            }
+            "SUCCEED_WITHOUT_RESPONSE_HEADER" => {}
+            _ => warning = true,
+        }
+    }
+    let mut resp = match call.gw.cache.get(&stage_key, &key, Instant::now()) {
+        Some(hit) => hit,
+        None => fetch_and_store(call, &integration, &policy, &stage_key, key).await,
+    };
+    if warning {
+        resp.headers.push(("Warning".into(), cache::WARNING.into()));
+    }
+    resp
+}
+
+/// Whether the request is SigV4-signed (Lamina's test of "authorized to invalidate").
+fn signed(req: &HttpRequest) -> bool {
+    req.header("authorization")
+        .is_some_and(|a| a.trim_start().starts_with("AWS4-HMAC-SHA256"))
+        || req.query.contains("X-Amz-Signature=")
+}
+
+async fn fetch_and_store(
+    call: &Call<'_>,
+    integration: &Integration,
+    policy: &cache::Policy,
+    stage_key: &str,
+    key: String,
+) -> HttpResponse {
+    let resp = integrate(call, integration).await;
+    if resp.status < 500 {
+        call.gw.cache.put(
+            stage_key,
+            call.stage.cache_cluster_size.as_deref(),
+            key,
+            policy.ttl,
+            &resp,
+            Instant::now(),
+        );
+    }
+    resp
+}
+
+async fn integrate(call: &Call<'_>, integration: &Integration) -> HttpResponse {
     match integration.kind.as_str() {
-        "MOCK" => integrations::mock(call, &integration),
-        "AWS_PROXY" => integrations::lambda_proxy(call, &integration).await,
-        "HTTP_PROXY" | "HTTP" => integrations::http(call, &integration).await,
+        "MOCK" => integrations::mock(call, integration),
+        "AWS_PROXY" => integrations::lambda_proxy(call, integration).await,
+        "HTTP_PROXY" | "HTTP" => integrations::http(call, integration).await,
         other => {
             tracing::warn!(kind = other, "integration type not served by lamina");
             message(500, INTERNAL)

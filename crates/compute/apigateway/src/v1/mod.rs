@@ -4,18 +4,21 @@
 //! Control plane: RestApis, Resources, Methods, Integrations, method and integration
 //! responses, Models, RequestValidators, Authorizers, Deployments (each a frozen snapshot of
 //! the definition), Stages (patchable method settings, variables, access-log settings), API
-//! keys, usage plans and their keys, GetUsage, ImportRestApi/PutRestApi (OpenAPI 3 / Swagger 2
+//! keys, usage plans and their keys, GetUsage, FlushStageCache, ImportRestApi/PutRestApi (OpenAPI 3 / Swagger 2
 //! JSON), GetExport, domain names with base path mappings, tags.
 //!
 //! Data plane ([`invoke`]): resource matching against the deployed snapshot of a stage,
 //! MOCK, AWS_PROXY (Lambda through [`lamina_bus::Invoker`]), HTTP and HTTP_PROXY
-//! integrations, Lambda TOKEN/REQUEST authorizers with cached results, API keys.
+//! integrations, Lambda TOKEN/REQUEST authorizers with cached results, API keys, stage
+//! response caching ([`cache`]: method settings, cache key parameters, TTL,
+//! `Cache-Control: max-age=0`, FlushStageCache).
 //!
 //! Known differences from AWS: YAML OpenAPI documents are not imported (JSON only); AWS
 //! (service) integrations answer 500; COGNITO_USER_POOLS authorizers are stored but not
 //! enforced on the data plane; GetUsage reports zero use until the throttle module counts it.
 
 pub mod authorizer;
+pub mod cache;
 pub mod error;
 pub mod integrations;
 pub mod invoke;

@@ -78,6 +78,7 @@ const IMPLEMENTED: &[&str] = &[
     op::GET_STAGES,
     op::UPDATE_STAGE,
     op::DELETE_STAGE,
+    op::FLUSH_STAGE_CACHE,
     op::CREATE_API_KEY,
     op::GET_API_KEY,
     op::GET_API_KEYS,
@@ -136,6 +137,11 @@ fn empty() -> Result<Output> {
 }
 
 impl RestApiService {
+    fn flush_cache(&self, cx: &Cx<'_>, api: &str, stage: &str) {
+        let key = super::cache::stage_key(&cx.scope.account, &cx.scope.region, api, stage);
+        self.gw.cache.flush(&key);
+    }
+
     async fn dispatch(
         &self,
         ctx: &RequestContext,
@@ -255,10 +261,26 @@ impl RestApiService {
             op::CREATE_STAGE => output(deps::create_stage(cx, input(v)?).await?),
             op::GET_STAGE => output(deps::get_stage(cx, input(v)?).await?),
             op::GET_STAGES => output(deps::get_stages(cx, input(v)?).await?),
-            op::UPDATE_STAGE => output(deps::update_stage(cx, input(v)?, input(v)?).await?),
-            op::DELETE_STAGE => deps::delete_stage(cx, input(v)?)
-                .await
-                .and_then(|()| empty()),
+            op::UPDATE_STAGE => {
+                let stage = deps::update_stage(cx, input(v)?, input(v)?).await?;
+                if !stage.cache_cluster_enabled {
+                    self.flush_cache(cx, &api_id(), &stage.stage_name);
+                }
+                output(stage)
+            }
+            op::DELETE_STAGE => {
+                let r: deps::StageRef = input(v)?;
+                let name = r.stage_name.clone();
+                deps::delete_stage(cx, r).await?;
+                self.flush_cache(cx, &api_id(), &name);
+                empty()
+            }
+            op::FLUSH_STAGE_CACHE => {
+                let r: deps::StageRef = input(v)?;
+                deps::load_stage(cx, &r.rest_api_id, &r.stage_name).await?;
+                self.flush_cache(cx, &r.rest_api_id, &r.stage_name);
+                empty()
+            }
             op::CREATE_API_KEY => output(keys::create_key(cx, input(v)?).await?),
             op::GET_API_KEY => output(keys::get_key(cx, input(v)?).await?),
             op::GET_API_KEYS => output(keys::get_keys(cx, input(v)?).await?),

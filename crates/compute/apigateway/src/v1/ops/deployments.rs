@@ -66,6 +66,26 @@ pub fn check_stage_name(name: &str) -> Result<()> {
     Ok(())
 }
 
+/// Checks `cacheClusterSize` and sets the cluster's status: a cluster Lamina "creates" is
+/// available at once (AWS reports CREATE_IN_PROGRESS for a few minutes first); an enabled
+/// cluster without a size is 0.5 GB.
+fn set_cache_cluster(s: &mut Stage) -> Result<()> {
+    if let Some(size) = &s.cache_cluster_size
+        && !crate::v1::cache::CLUSTER_SIZES.contains(&size.as_str())
+    {
+        return Err(ApiGwError::bad(format!(
+            "Invalid cache cluster size specified: {size}"
+        )));
+    }
+    if s.cache_cluster_enabled {
+        s.cache_cluster_size.get_or_insert_with(|| "0.5".into());
+        s.cache_cluster_status = Some("AVAILABLE".into());
+    } else {
+        s.cache_cluster_status = Some("NOT_AVAILABLE".into());
+    }
+    Ok(())
+}
+
 fn new_stage(name: &str, deployment_id: &str) -> Stage {
     let t = now();
     Stage {
@@ -115,6 +135,7 @@ pub async fn create_deployment(cx: &Cx<'_>, req: CreateDeploymentRequest) -> Res
                     s.description = req.stage_description.clone();
                     s.cache_cluster_enabled = req.cache_cluster_enabled.unwrap_or(false);
                     s.cache_cluster_size = req.cache_cluster_size.clone();
+                    set_cache_cluster(&mut s)?;
                     s.tracing_enabled = req.tracing_enabled.unwrap_or(false);
                     s
                 }
@@ -259,6 +280,7 @@ pub async fn create_stage(cx: &Cx<'_>, req: CreateStageRequest) -> Result<Stage>
     s.description = req.description;
     s.cache_cluster_enabled = req.cache_cluster_enabled;
     s.cache_cluster_size = req.cache_cluster_size;
+    set_cache_cluster(&mut s)?;
     s.variables = req.variables;
     s.documentation_version = req.documentation_version;
     s.canary_settings = req.canary_settings;
@@ -380,6 +402,22 @@ pub fn patch_stage(stage: &Stage, ops: &[PatchOperation]) -> Result<Stage> {
             let (field, kind) = method_setting_field(&segs[2], &segs[3]).ok_or_else(|| {
                 ApiGwError::bad(format!("Invalid method setting path: {}", op.path))
             })?;
+            if field == "unauthorizedCacheControlHeaderStrategy"
+                && op.op != "remove"
+                && !matches!(
+                    op.value.as_deref(),
+                    Some(
+                        "FAIL_WITH_403"
+                            | "SUCCEED_WITH_RESPONSE_HEADER"
+                            | "SUCCEED_WITHOUT_RESPONSE_HEADER"
+                    )
+                )
+            {
+                return Err(ApiGwError::bad(format!(
+                    "Invalid unauthorizedCacheControlHeaderStrategy: {}",
+                    op.value.as_deref().unwrap_or_default()
+                )));
+            }
             let entry = s
                 .method_settings
                 .entry(key)
@@ -413,6 +451,7 @@ pub fn patch_stage(stage: &Stage, ops: &[PatchOperation]) -> Result<Stage> {
             s = patch::patch(&s, std::slice::from_ref(op), STAGE_FIELDS)?;
         }
     }
+    set_cache_cluster(&mut s)?;
     s.last_updated_date = now();
     Ok(s)
 }

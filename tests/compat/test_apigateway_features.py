@@ -1,0 +1,270 @@
+"""REST API (apigateway v1) features beyond the basics: stage response caching, Cognito user
+pool authorizers, AWS service integrations, usage, YAML import and access logs. The control
+plane is driven with boto3, the data plane with plain HTTP (urllib) on the path form of the
+invoke URL, asserting the status codes, headers and bodies a client of AWS sees. Written from
+the API Gateway developer guide and API reference; Lambda functions are real (zips built here).
+"""
+import io
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+import zipfile
+
+import pytest
+from botocore.exceptions import ClientError
+
+from lambda_helpers import ROLE, host_python_runtime
+
+ACCOUNT = "000000000000"
+REGION = "us-east-1"
+
+
+@pytest.fixture
+def apigw(client):
+    return client("apigateway")
+
+
+def http(endpoint, method, url_path, headers=None, body=None):
+    data = body.encode() if isinstance(body, str) else body
+    req = urllib.request.Request(endpoint + url_path, data=data, method=method)
+    for k, v in (headers or {}).items():
+        req.add_header(k, v)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
+
+
+def invoke(endpoint, api, stage, method, path, **kw):
+    return http(endpoint, method, f"/restapis/{api}/{stage}/_user_request_{path}", **kw)
+
+
+def signed_headers(endpoint, method, url, headers=None):
+    """SigV4 headers for an execute-api request (what an IAM-authorized client sends)."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    req = AWSRequest(method=method, url=endpoint + url, headers=headers or {})
+    SigV4Auth(Credentials("test", "test"), "execute-api", REGION).add_auth(req)
+    return dict(req.headers.items())
+
+
+def code(excinfo):
+    return excinfo.value.response["Error"]["Code"], excinfo.value.response["Error"]["Message"]
+
+
+def root_id(apigw, api):
+    return next(r["id"] for r in apigw.get_resources(restApiId=api)["items"] if r["path"] == "/")
+
+
+COUNTER = '''
+import json, uuid
+n = 0
+def handler(event, context):
+    global n
+    n += 1
+    return {"statusCode": 200, "headers": {"Content-Type": "application/json"},
+            "body": json.dumps({"n": n, "id": str(uuid.uuid4()), "method": event["httpMethod"],
+                                "query": event["queryStringParameters"]})}
+'''
+
+
+def make_function(client, source, handler="handler.handler"):
+    lam = client("lambda")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("handler.py", source)
+    name = f"apigw-feat-{uuid.uuid4().hex[:6]}"
+    try:
+        fn = lam.create_function(FunctionName=name, Runtime=host_python_runtime(), Role=ROLE,
+                                 Handler=handler, Code={"ZipFile": buf.getvalue()})
+    except ClientError as e:
+        pytest.skip(f"Lambda cannot create functions here: {e}")
+    for _ in range(100):
+        if lam.get_function(FunctionName=name)["Configuration"].get("State", "Active") == "Active":
+            break
+        time.sleep(0.1)
+    return fn["FunctionArn"]
+
+
+def lambda_uri(arn):
+    return f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{arn}/invocations"
+
+
+# ---------------------------------------------------------------- response caching
+
+
+def counter_api(apigw, client, cache_key_query=None):
+    fn = make_function(client, COUNTER)
+    api = apigw.create_rest_api(name="cached")["id"]
+    items = apigw.create_resource(restApiId=api, parentId=root_id(apigw, api), pathPart="items")
+    params = {f"method.request.querystring.{cache_key_query}": False} if cache_key_query else {}
+    for verb in ("GET", "POST"):
+        apigw.put_method(restApiId=api, resourceId=items["id"], httpMethod=verb,
+                         authorizationType="NONE", requestParameters=params)
+        apigw.put_integration(restApiId=api, resourceId=items["id"], httpMethod=verb,
+                              type="AWS_PROXY", integrationHttpMethod="POST", uri=lambda_uri(fn),
+                              cacheKeyParameters=list(params))
+    apigw.create_deployment(restApiId=api, stageName="prod")
+    return api
+
+
+def get_n(endpoint, api, path="/items", method="GET", headers=None):
+    status, resp_headers, body = invoke(endpoint, api, "prod", method, path, headers=headers)
+    assert status == 200, body
+    return json.loads(body)["n"], resp_headers
+
+
+def test_cache_cluster_settings_control_plane(apigw):
+    api = apigw.create_rest_api(name="cachecp")["id"]
+    root = root_id(apigw, api)
+    apigw.put_method(restApiId=api, resourceId=root, httpMethod="GET", authorizationType="NONE")
+    apigw.put_integration(restApiId=api, resourceId=root, httpMethod="GET", type="MOCK",
+                          requestTemplates={"application/json": '{"statusCode": 200}'})
+    dep = apigw.create_deployment(restApiId=api)["id"]
+    stage = apigw.create_stage(restApiId=api, stageName="prod", deploymentId=dep)
+    assert stage["cacheClusterEnabled"] is False
+    assert stage["cacheClusterStatus"] == "NOT_AVAILABLE"
+    stage = apigw.update_stage(restApiId=api, stageName="prod", patchOperations=[
+        {"op": "replace", "path": "/cacheClusterEnabled", "value": "true"},
+        {"op": "replace", "path": "/*/*/caching/enabled", "value": "true"},
+        {"op": "replace", "path": "/~1/GET/caching/ttlInSeconds", "value": "30"},
+        {"op": "replace", "path": "/~1/GET/caching/unauthorizedCacheControlHeaderStrategy",
+         "value": "FAIL_WITH_403"},
+    ])
+    assert stage["cacheClusterEnabled"] is True
+    assert stage["cacheClusterSize"] == "0.5"
+    assert stage["cacheClusterStatus"] == "AVAILABLE"
+    assert stage["methodSettings"]["*/*"]["cachingEnabled"] is True
+    assert stage["methodSettings"]["*/*"]["cacheTtlInSeconds"] == 300
+    own = stage["methodSettings"]["~1/GET"]
+    assert own["cacheTtlInSeconds"] == 30
+    assert own["unauthorizedCacheControlHeaderStrategy"] == "FAIL_WITH_403"
+    assert own["requireAuthorizationForCacheControl"] is True
+    stage = apigw.update_stage(restApiId=api, stageName="prod", patchOperations=[
+        {"op": "replace", "path": "/cacheClusterSize", "value": "1.6"}])
+    assert stage["cacheClusterSize"] == "1.6"
+    for bad in ({"op": "replace", "path": "/cacheClusterSize", "value": "0.7"},
+                {"op": "replace", "path": "/*/*/caching/unauthorizedCacheControlHeaderStrategy",
+                 "value": "NOPE"}):
+        with pytest.raises(ClientError) as e:
+            apigw.update_stage(restApiId=api, stageName="prod", patchOperations=[bad])
+        assert code(e)[0] == "BadRequestException"
+    # Nothing changed by the rejected patches.
+    got = apigw.get_stage(restApiId=api, stageName="prod")
+    assert got["cacheClusterSize"] == "1.6"
+    assert got["methodSettings"]["*/*"]["unauthorizedCacheControlHeaderStrategy"] == \
+        "SUCCEED_WITH_RESPONSE_HEADER"
+    apigw.flush_stage_cache(restApiId=api, stageName="prod")
+    with pytest.raises(ClientError) as e:
+        apigw.flush_stage_cache(restApiId=api, stageName="nope")
+    assert code(e) == ("NotFoundException", "Invalid Stage identifier specified")
+    stage = apigw.update_stage(restApiId=api, stageName="prod", patchOperations=[
+        {"op": "replace", "path": "/cacheClusterEnabled", "value": "false"}])
+    assert stage["cacheClusterStatus"] == "NOT_AVAILABLE"
+
+
+def test_cache_serves_lambda_get_within_ttl(apigw, client, endpoint):
+    api = counter_api(apigw, client)
+    # Caching is off until the stage has a cache cluster and a method setting enabling it.
+    first, _ = get_n(endpoint, api)
+    assert get_n(endpoint, api)[0] == first + 1
+    apigw.update_stage(restApiId=api, stageName="prod", patchOperations=[
+        {"op": "replace", "path": "/cacheClusterEnabled", "value": "true"}])
+    assert get_n(endpoint, api)[0] == first + 2
+    apigw.update_stage(restApiId=api, stageName="prod", patchOperations=[
+        {"op": "replace", "path": "/*/*/caching/enabled", "value": "true"},
+        {"op": "replace", "path": "/*/*/caching/requireAuthorizationForCacheControl",
+         "value": "false"}])
+    n, _ = get_n(endpoint, api)
+    assert n == first + 3
+    # Same cached body within the TTL, query strings that are not cache keys ignored.
+    status, _, body = invoke(endpoint, api, "prod", "GET", "/items")
+    status2, _, body2 = invoke(endpoint, api, "prod", "GET", "/items?page=2")
+    assert status == status2 == 200 and body == body2 and json.loads(body)["n"] == n
+    # Only GET is cached by the stage-wide setting.
+    assert get_n(endpoint, api, method="POST")[0] == n + 1
+    assert get_n(endpoint, api, method="POST")[0] == n + 2
+    # Cache-Control: max-age=0 fetches a fresh response and replaces the entry.
+    fresh, _ = get_n(endpoint, api, headers={"Cache-Control": "max-age=0"})
+    assert fresh == n + 3
+    assert get_n(endpoint, api)[0] == fresh
+    # FlushStageCache empties the stage cache.
+    apigw.flush_stage_cache(restApiId=api, stageName="prod")
+    after_flush, _ = get_n(endpoint, api)
+    assert after_flush == fresh + 1
+    assert get_n(endpoint, api)[0] == after_flush
+    # A per-method TTL: the entry expires.
+    apigw.update_stage(restApiId=api, stageName="prod", patchOperations=[
+        {"op": "replace", "path": "/~1items/GET/caching/enabled", "value": "true"},
+        {"op": "replace", "path": "/~1items/GET/caching/ttlInSeconds", "value": "1"}])
+    # (an entry keeps the TTL it was stored with: flush the one cached under 300 s)
+    apigw.flush_stage_cache(restApiId=api, stageName="prod")
+    a, _ = get_n(endpoint, api)
+    assert a == after_flush + 1
+    assert get_n(endpoint, api)[0] == a
+    time.sleep(1.3)
+    assert get_n(endpoint, api)[0] == a + 1
+    # A per-method setting caches POST too.
+    apigw.update_stage(restApiId=api, stageName="prod", patchOperations=[
+        {"op": "replace", "path": "/~1items/POST/caching/enabled", "value": "true"}])
+    p, _ = get_n(endpoint, api, method="POST")
+    assert get_n(endpoint, api, method="POST")[0] == p
+    # TTL 0 turns caching off for that method.
+    apigw.update_stage(restApiId=api, stageName="prod", patchOperations=[
+        {"op": "replace", "path": "/~1items/POST/caching/ttlInSeconds", "value": "0"}])
+    assert get_n(endpoint, api, method="POST")[0] == p + 1
+    assert get_n(endpoint, api, method="POST")[0] == p + 2
+
+
+def test_cache_key_parameters(apigw, client, endpoint):
+    api = counter_api(apigw, client, cache_key_query="type")
+    apigw.update_stage(restApiId=api, stageName="prod", patchOperations=[
+        {"op": "replace", "path": "/cacheClusterEnabled", "value": "true"},
+        {"op": "replace", "path": "/*/*/caching/enabled", "value": "true"}])
+    dogs, _ = get_n(endpoint, api, path="/items?type=dog")
+    cats, _ = get_n(endpoint, api, path="/items?type=cat")
+    assert cats == dogs + 1
+    assert get_n(endpoint, api, path="/items?type=dog")[0] == dogs
+    assert get_n(endpoint, api, path="/items?type=cat&page=3")[0] == cats
+    status, _, body = invoke(endpoint, api, "prod", "GET", "/items?type=dog")
+    assert json.loads(body)["query"] == {"type": "dog"}
+
+
+def test_cache_control_requires_authorization(apigw, client, endpoint):
+    api = counter_api(apigw, client)
+    apigw.update_stage(restApiId=api, stageName="prod", patchOperations=[
+        {"op": "replace", "path": "/cacheClusterEnabled", "value": "true"},
+        {"op": "replace", "path": "/*/*/caching/enabled", "value": "true"}])
+    n, _ = get_n(endpoint, api)
+    # Default strategy: the header is ignored and a warning added.
+    again, headers = get_n(endpoint, api, headers={"Cache-Control": "max-age=0"})
+    assert again == n
+    assert "unauthorized" in headers["warning"].lower()
+    # A SigV4-signed caller may invalidate.
+    url = f"/restapis/{api}/prod/_user_request_/items"
+    fresh, headers = get_n(endpoint, api, headers=signed_headers(
+        endpoint, "GET", url, {"Cache-Control": "max-age=0"}))
+    assert fresh == n + 1 and "warning" not in headers
+    assert get_n(endpoint, api)[0] == fresh
+    # Ignore without a header.
+    apigw.update_stage(restApiId=api, stageName="prod", patchOperations=[
+        {"op": "replace", "path": "/*/*/caching/unauthorizedCacheControlHeaderStrategy",
+         "value": "SUCCEED_WITHOUT_RESPONSE_HEADER"}])
+    same, headers = get_n(endpoint, api, headers={"Cache-Control": "max-age=0"})
+    assert same == fresh and "warning" not in headers
+    # Fail with 403.
+    apigw.update_stage(restApiId=api, stageName="prod", patchOperations=[
+        {"op": "replace", "path": "/*/*/caching/unauthorizedCacheControlHeaderStrategy",
+         "value": "FAIL_WITH_403"}])
+    status, headers, body = invoke(endpoint, api, "prod", "GET", "/items",
+                                   headers={"Cache-Control": "max-age=0"})
+    assert status == 403
+    assert headers["x-amzn-errortype"] == "ForbiddenException"
+    assert "execute-api:InvalidateCache" in json.loads(body)["Message"]
+    assert get_n(endpoint, api)[0] == fresh

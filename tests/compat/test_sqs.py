@@ -132,9 +132,8 @@ def test_create_same_attributes_returns_url_different_fails(sqs, name):
     assert sqs.create_queue(QueueName=name, Attributes={"VisibilityTimeout": "5"})["QueueUrl"] == url
     with pytest.raises(ClientError) as e:
         sqs.create_queue(QueueName=name, Attributes={"VisibilityTimeout": "6"})
-    code, msg = error_of(e)
-    assert code in ("QueueNameExists", "QueueAlreadyExists")
-    assert msg == "A queue already exists with the same name and a different value for attribute VisibilityTimeout"
+    assert error_of(e) == ("QueueAlreadyExists",
+                           "A queue already exists with the same name and a different value for attribute VisibilityTimeout")
 
 
 @pytest.mark.parametrize("attr,value", [
@@ -162,9 +161,9 @@ def test_bad_names_and_fifo_attributes_on_standard(sqs, name):
 def test_get_url_of_missing_queue(sqs):
     with pytest.raises(ClientError) as e:
         sqs.get_queue_url(QueueName="does-not-exist-" + uuid.uuid4().hex[:6])
-    code, msg = error_of(e)
-    assert code in ("QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue")
-    assert msg == "The specified queue does not exist."
+    # the query protocol's code: SQS's JSON answers carry it in x-amzn-query-error, and SDKs
+    # report it on both protocols, as they do against AWS
+    assert error_of(e) == ("AWS.SimpleQueueService.NonExistentQueue", "The specified queue does not exist.")
 
 
 def test_list_queues_prefix_and_pages(sqs, name):
@@ -201,13 +200,39 @@ def test_set_attributes_delete_and_purge(sqs, name):
     sqs.purge_queue(QueueUrl=url)
     with pytest.raises(ClientError) as e:
         sqs.purge_queue(QueueUrl=url)
-    assert error_of(e)[0] == "PurgeQueueInProgress"
+    assert error_of(e) == ("AWS.SimpleQueueService.PurgeQueueInProgress",
+                           f"Only one PurgeQueue operation on {name} is allowed every 60 seconds.")
     a = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     assert a["ApproximateNumberOfMessagesDelayed"] == "0"
     sqs.delete_queue(QueueUrl=url)
     with pytest.raises(ClientError) as e:
         sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])
     assert error_of(e)[1] == "The specified queue does not exist."
+
+
+def test_create_after_delete_within_60_seconds(sqs, name):
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    sqs.delete_queue(QueueUrl=url)
+    with pytest.raises(ClientError) as e:
+        sqs.create_queue(QueueName=name)
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert error_of(e) == ("AWS.SimpleQueueService.QueueDeletedRecently",
+                           "You must wait 60 seconds after deleting a queue before you can create another with the same name.")
+    if sqs.meta.service_model.protocol == "json":
+        # __type names the shape, x-amzn-query-error carries the query code: botocore maps
+        # the exception class from the former and reports the latter as the code
+        assert e.value.response["Error"]["QueryErrorCode"] == "QueueDeletedRecently"
+        assert e.value.response["ResponseMetadata"]["HTTPHeaders"]["x-amzn-query-error"] == \
+            "AWS.SimpleQueueService.QueueDeletedRecently;Sender"
+        assert isinstance(e.value, sqs.exceptions.QueueDeletedRecently)
+    # nothing was created, and the delete of a deleted queue says it does not exist
+    with pytest.raises(ClientError) as e:
+        sqs.get_queue_url(QueueName=name)
+    assert error_of(e)[0] == "AWS.SimpleQueueService.NonExistentQueue"
+    with pytest.raises(ClientError) as e:
+        sqs.delete_queue(QueueUrl=url)
+    assert error_of(e)[0] == "AWS.SimpleQueueService.NonExistentQueue"
+    sqs.create_queue(QueueName=name + "-other")
 
 
 def test_tags_and_permissions(sqs, name):
@@ -327,7 +352,7 @@ def test_batches(sqs, name):
     ]:
         with pytest.raises(ClientError) as e:
             sqs.send_message_batch(QueueUrl=url, Entries=entries)
-        assert error_of(e)[0] in (code, "AWS.SimpleQueueService." + code), (code, error_of(e))
+        assert error_of(e)[0] == "AWS.SimpleQueueService." + code, (code, error_of(e))
 
     msgs = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0)["Messages"]
     assert sorted(m["Body"] for m in msgs) == ["one", "three"]
@@ -384,7 +409,8 @@ def test_visibility_timeout_and_change_visibility(sqs, name):
     assert [s["Id"] for s in r["Successful"]] == ["a"]
     with pytest.raises(ClientError) as e:
         sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=third["ReceiptHandle"], VisibilityTimeout=5)
-    assert error_of(e)[0] in ("MessageNotInflight", "AWS.SimpleQueueService.MessageNotInflight")
+    assert error_of(e) == ("AWS.SimpleQueueService.MessageNotInflight",
+                           "Message does not exist or is not available for visibility timeout change.")
 
 
 def test_redrive_to_dlq_and_move_task_back(sqs, name):
@@ -478,6 +504,75 @@ def test_fifo_content_based_dedup(sqs, name):
     assert msgs[0]["Attributes"]["MessageDeduplicationId"] == hashlib.sha256(b"same").hexdigest()
 
 
+def test_fifo_receive_request_attempt_id(sqs, name):
+    url = sqs.create_queue(QueueName=name + ".fifo", Attributes={
+        "FifoQueue": "true", "ContentBasedDeduplication": "true"})["QueueUrl"]
+    for g, body in (("a", "a1"), ("b", "b1"), ("a", "a2")):
+        sqs.send_message(QueueUrl=url, MessageBody=body, MessageGroupId=g)
+
+    def got(r):
+        return [(m["MessageId"], m["Body"], m["ReceiptHandle"]) for m in r.get("Messages", [])]
+
+    first = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=2,
+                                ReceiveRequestAttemptId="attempt-1")
+    assert [b for _, b, _ in got(first)] == ["a1", "b1", "a2"]
+    # the retry (a lost response) returns the same messages and receipt handles
+    again = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=2,
+                                ReceiveRequestAttemptId="attempt-1")
+    assert got(again) == got(first)
+    # another attempt id is a new receive: both groups are in flight
+    assert "Messages" not in sqs.receive_message(QueueUrl=url, ReceiveRequestAttemptId="attempt-2")
+    # a retry resets the visibility timeout: after the first 2 s the messages are still hidden
+    time.sleep(1.2)
+    assert got(sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=2,
+                                   ReceiveRequestAttemptId="attempt-1")) == got(first)
+    time.sleep(1.2)
+    assert "Messages" not in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)
+    # once one of its messages is deleted, the attempt is no longer retryable
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=got(first)[1][2])
+    with pytest.raises(ClientError) as e:
+        sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, ReceiveRequestAttemptId="attempt-1")
+    assert error_of(e) == ("InvalidParameterValue",
+                           "Value attempt-1 for parameter ReceiveRequestAttemptId is invalid. Reason: "
+                           "The receiveRequestAttemptId is not valid anymore since the receive call is not retryable.")
+    with pytest.raises(ClientError) as e:
+        sqs.receive_message(QueueUrl=url, ReceiveRequestAttemptId="bad attempt id")
+    assert error_of(e)[0] == "InvalidParameterValue"
+
+
+def test_fifo_receive_request_attempt_id_after_visibility_change(sqs, name):
+    url = sqs.create_queue(QueueName=name + ".fifo", Attributes={
+        "FifoQueue": "true", "ContentBasedDeduplication": "true"})["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="m", MessageGroupId="g")
+    m = sqs.receive_message(QueueUrl=url, ReceiveRequestAttemptId="x1")["Messages"][0]
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=60)
+    with pytest.raises(ClientError) as e:
+        sqs.receive_message(QueueUrl=url, ReceiveRequestAttemptId="x1")
+    assert error_of(e)[0] == "InvalidParameterValue"
+    # on a standard queue the parameter changes nothing (it applies only to FIFO queues)
+    std = sqs.create_queue(QueueName=name)["QueueUrl"]
+    sqs.send_message(QueueUrl=std, MessageBody="s")
+    assert sqs.receive_message(QueueUrl=std, ReceiveRequestAttemptId="y")["Messages"][0]["Body"] == "s"
+    assert "Messages" not in sqs.receive_message(QueueUrl=std, ReceiveRequestAttemptId="y")
+
+
+def test_receive_request_attempt_id_survives_a_restart(lamina_server, tmp_path):
+    server = lamina_server(data_dir=tmp_path / "data")
+    sqs = make_sqs(server.url, "json")
+    url = sqs.create_queue(QueueName="att.fifo", Attributes={
+        "FifoQueue": "true", "ContentBasedDeduplication": "true"})["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="durable", MessageGroupId="g")
+    first = sqs.receive_message(QueueUrl=url, ReceiveRequestAttemptId="r1", VisibilityTimeout=60)["Messages"][0]
+    server.kill()
+    server = lamina_server(data_dir=tmp_path / "data")
+    sqs = make_sqs(server.url, "json")
+    url = sqs.get_queue_url(QueueName="att.fifo")["QueueUrl"]
+    again = sqs.receive_message(QueueUrl=url, ReceiveRequestAttemptId="r1")["Messages"][0]
+    assert (again["MessageId"], again["ReceiptHandle"]) == (first["MessageId"], first["ReceiptHandle"])
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=again["ReceiptHandle"])
+    assert "Messages" not in sqs.receive_message(QueueUrl=url)
+
+
 # --- the AWS CLI ----------------------------------------------------------------------------
 
 
@@ -493,6 +588,6 @@ def test_cli_round_trip(aws, name):
     assert got["Body"] == "from the cli"
     aws("sqs", "delete-message", "--queue-url", url, "--receipt-handle", got["ReceiptHandle"], *ep)
     rc, _, err = aws.run("sqs", "get-queue-url", "--queue-name", name + "-missing", *ep)
-    assert rc != 0 and "QueueDoesNotExist" in err
+    assert rc != 0 and "AWS.SimpleQueueService.NonExistentQueue" in err
     urls = aws("sqs", "list-queues", "--queue-name-prefix", name, *ep)["QueueUrls"]
     assert urls == [url]

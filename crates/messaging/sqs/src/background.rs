@@ -1,8 +1,11 @@
-//! The background task: deletes messages past their queue's retention period and expired
-//! FIFO deduplication records, and advances message move tasks.
+//! The background task: deletes messages past their queue's retention period, expired FIFO
+//! deduplication and receive-attempt records and old deleted-queue tombstones, and advances
+//! message move tasks.
 
 use crate::error::Result;
-use crate::store::{self, DEDUP, DedupRecord, decode};
+use crate::store::{
+    self, ATTEMPTS, AttemptRecord, DEDUP, DELETED, DedupRecord, DeletedRecord, decode,
+};
 use crate::{Sqs, now_ms};
 use lamina_storage::{Direction, Range, WriteBatch};
 use std::sync::{Arc, Weak};
@@ -56,28 +59,54 @@ pub(crate) async fn sweep(sqs: &Sqs) -> Result<u64> {
         }
         commit_quietly(sqs, b).await?;
         if q.fifo() {
-            let entries = sqs
-                .table
-                .store
-                .scan(
-                    DEDUP,
-                    Range::prefix(&store::messages_prefix(&scope, &q.id)),
-                    Direction::Forward,
-                    0,
-                )
-                .await?;
-            let mut b = WriteBatch::new();
-            for (k, raw) in entries {
-                let rec: DedupRecord = decode(&raw)?;
-                if rec.expires <= now {
-                    b.require_equals(DEDUP, k.clone(), raw);
-                    b.delete(DEDUP, k);
-                }
-            }
-            commit_quietly(sqs, b).await?;
+            let prefix = store::messages_prefix(&scope, &q.id);
+            drop_where(sqs, DEDUP, &prefix, |raw| {
+                Ok(decode::<DedupRecord>(raw)?.expires <= now)
+            })
+            .await?;
+            drop_where(sqs, ATTEMPTS, &prefix, |raw| {
+                Ok(decode::<AttemptRecord>(raw)?.expires <= now)
+            })
+            .await?;
         }
     }
+    drop_where(sqs, DELETED, &[], |raw| {
+        Ok(
+            decode::<DeletedRecord>(raw)?.deleted_at + crate::ops::queues::DELETED_RECENTLY_MS
+                <= now,
+        )
+    })
+    .await?;
     Ok(expired)
+}
+
+/// Deletes the records under `prefix` of `tree` for which `stale` holds, each guarded by
+/// "unchanged since read".
+async fn drop_where<F>(sqs: &Sqs, tree: &str, prefix: &[u8], stale: F) -> Result<()>
+where
+    F: Fn(&[u8]) -> Result<bool>,
+{
+    let range = if prefix.is_empty() {
+        Range::all()
+    } else {
+        Range::prefix(prefix)
+    };
+    let entries = sqs
+        .table
+        .store
+        .scan(tree, range, Direction::Forward, 0)
+        .await?;
+    let mut b = WriteBatch::new();
+    for (k, raw) in entries {
+        if stale(&raw)? {
+            b.require_equals(tree, k.clone(), raw);
+            b.delete(tree, k);
+            if b.ops.len() >= CHUNK {
+                commit_quietly(sqs, std::mem::take(&mut b)).await?;
+            }
+        }
+    }
+    commit_quietly(sqs, b).await
 }
 
 /// Commits a sweep batch; a conflict (a consumer touched a message meanwhile) just leaves

@@ -167,7 +167,7 @@ mod tests {
             SqsConfig::default(),
         );
         let err = sqs.queue_info(ARN).await.unwrap_err();
-        assert_eq!(err.code, "QueueDoesNotExist");
+        assert_eq!(err.code, "AWS.SimpleQueueService.NonExistentQueue");
         queue(&sqs, &[("VisibilityTimeout", "7")]).await;
         let info = sqs.queue_info(ARN).await.unwrap();
         assert_eq!(

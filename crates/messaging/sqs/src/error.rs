@@ -22,6 +22,61 @@ pub const MISSING_PARAMETER: ErrorCode = ErrorCode {
     sender_fault: true,
 };
 
+/// The query-protocol code of an error shape, where it differs from the shape name.
+///
+/// SQS is `awsQueryCompatible`: the JSON protocol answers `__type` with the shape name and
+/// `x-amzn-query-error: <code>;Sender` with the code the query protocol always used, and SDKs
+/// report that code (boto3: `AWS.SimpleQueueService.NonExistentQueue`). AWS's Smithy model
+/// carries these codes (`awsQueryError` traits); the botocore model the tables are generated
+/// from does not, so the differing ones are listed here, from AWS's model. The gateway's
+/// codecs put `code` in the query `<Code>` and the JSON `x-amzn-query-error` header, `shape`
+/// in `__type`.
+const fn query_code(base: ErrorCode, code: &'static str) -> ErrorCode {
+    ErrorCode { code, ..base }
+}
+
+pub const QUEUE_DOES_NOT_EXIST: ErrorCode = query_code(
+    codes::QUEUE_DOES_NOT_EXIST,
+    "AWS.SimpleQueueService.NonExistentQueue",
+);
+pub const QUEUE_DELETED_RECENTLY: ErrorCode = query_code(
+    codes::QUEUE_DELETED_RECENTLY,
+    "AWS.SimpleQueueService.QueueDeletedRecently",
+);
+pub const QUEUE_NAME_EXISTS: ErrorCode = query_code(codes::QUEUE_NAME_EXISTS, "QueueAlreadyExists");
+pub const PURGE_QUEUE_IN_PROGRESS: ErrorCode = query_code(
+    codes::PURGE_QUEUE_IN_PROGRESS,
+    "AWS.SimpleQueueService.PurgeQueueInProgress",
+);
+pub const MESSAGE_NOT_INFLIGHT: ErrorCode = query_code(
+    codes::MESSAGE_NOT_INFLIGHT,
+    "AWS.SimpleQueueService.MessageNotInflight",
+);
+pub const EMPTY_BATCH_REQUEST: ErrorCode = query_code(
+    codes::EMPTY_BATCH_REQUEST,
+    "AWS.SimpleQueueService.EmptyBatchRequest",
+);
+pub const TOO_MANY_ENTRIES_IN_BATCH_REQUEST: ErrorCode = query_code(
+    codes::TOO_MANY_ENTRIES_IN_BATCH_REQUEST,
+    "AWS.SimpleQueueService.TooManyEntriesInBatchRequest",
+);
+pub const BATCH_ENTRY_IDS_NOT_DISTINCT: ErrorCode = query_code(
+    codes::BATCH_ENTRY_IDS_NOT_DISTINCT,
+    "AWS.SimpleQueueService.BatchEntryIdsNotDistinct",
+);
+pub const INVALID_BATCH_ENTRY_ID: ErrorCode = query_code(
+    codes::INVALID_BATCH_ENTRY_ID,
+    "AWS.SimpleQueueService.InvalidBatchEntryId",
+);
+pub const BATCH_REQUEST_TOO_LONG: ErrorCode = query_code(
+    codes::BATCH_REQUEST_TOO_LONG,
+    "AWS.SimpleQueueService.BatchRequestTooLong",
+);
+pub const UNSUPPORTED_OPERATION: ErrorCode = query_code(
+    codes::UNSUPPORTED_OPERATION,
+    "AWS.SimpleQueueService.UnsupportedOperation",
+);
+
 /// Everything an operation can fail with. Messages follow AWS's wording.
 #[derive(Debug, thiserror::Error)]
 pub enum SqsError {
@@ -29,6 +84,10 @@ pub enum SqsError {
     QueueDoesNotExist,
     #[error("A queue already exists with the same name and a different value for attribute {0}")]
     QueueNameExists(String),
+    #[error(
+        "You must wait 60 seconds after deleting a queue before you can create another with the same name."
+    )]
+    QueueDeletedRecently,
     #[error("{0}")]
     InvalidParameterValue(String),
     #[error("The request must contain the parameter {0}.")]
@@ -85,23 +144,24 @@ impl SqsError {
     /// The wire code, or `None` for an internal failure (the generic 500).
     pub fn code(&self) -> Option<ErrorCode> {
         Some(match self {
-            SqsError::QueueDoesNotExist => codes::QUEUE_DOES_NOT_EXIST,
-            SqsError::QueueNameExists(_) => codes::QUEUE_NAME_EXISTS,
+            SqsError::QueueDoesNotExist => QUEUE_DOES_NOT_EXIST,
+            SqsError::QueueNameExists(_) => QUEUE_NAME_EXISTS,
+            SqsError::QueueDeletedRecently => QUEUE_DELETED_RECENTLY,
             SqsError::InvalidParameterValue(_) => INVALID_PARAMETER_VALUE,
             SqsError::MissingParameter(_) => MISSING_PARAMETER,
             SqsError::InvalidAttributeName(_) => codes::INVALID_ATTRIBUTE_NAME,
             SqsError::InvalidAttributeValue(_) => codes::INVALID_ATTRIBUTE_VALUE,
             SqsError::InvalidMessageContents => codes::INVALID_MESSAGE_CONTENTS,
             SqsError::ReceiptHandleIsInvalid(_) => codes::RECEIPT_HANDLE_IS_INVALID,
-            SqsError::MessageNotInflight => codes::MESSAGE_NOT_INFLIGHT,
-            SqsError::PurgeQueueInProgress(_) => codes::PURGE_QUEUE_IN_PROGRESS,
-            SqsError::EmptyBatchRequest(_) => codes::EMPTY_BATCH_REQUEST,
-            SqsError::TooManyEntriesInBatchRequest(_) => codes::TOO_MANY_ENTRIES_IN_BATCH_REQUEST,
-            SqsError::BatchEntryIdsNotDistinct(_) => codes::BATCH_ENTRY_IDS_NOT_DISTINCT,
-            SqsError::InvalidBatchEntryId => codes::INVALID_BATCH_ENTRY_ID,
-            SqsError::BatchRequestTooLong { .. } => codes::BATCH_REQUEST_TOO_LONG,
+            SqsError::MessageNotInflight => MESSAGE_NOT_INFLIGHT,
+            SqsError::PurgeQueueInProgress(_) => PURGE_QUEUE_IN_PROGRESS,
+            SqsError::EmptyBatchRequest(_) => EMPTY_BATCH_REQUEST,
+            SqsError::TooManyEntriesInBatchRequest(_) => TOO_MANY_ENTRIES_IN_BATCH_REQUEST,
+            SqsError::BatchEntryIdsNotDistinct(_) => BATCH_ENTRY_IDS_NOT_DISTINCT,
+            SqsError::InvalidBatchEntryId => INVALID_BATCH_ENTRY_ID,
+            SqsError::BatchRequestTooLong { .. } => BATCH_REQUEST_TOO_LONG,
             SqsError::ResourceNotFound(_) => codes::RESOURCE_NOT_FOUND_EXCEPTION,
-            SqsError::UnsupportedOperation(_) => codes::UNSUPPORTED_OPERATION,
+            SqsError::UnsupportedOperation(_) => UNSUPPORTED_OPERATION,
             SqsError::Serialization(_) => lamina_core::common::SERIALIZATION_EXCEPTION,
             SqsError::Store(_) | SqsError::Internal(_) => return None,
         })
@@ -130,8 +190,22 @@ mod tests {
     fn codes_and_messages() {
         let e: AwsError = SqsError::QueueDoesNotExist.into();
         assert_eq!(
-            (e.code.code, e.message.as_str()),
-            ("QueueDoesNotExist", "The specified queue does not exist.")
+            (e.code.shape, e.code.code, e.message.as_str()),
+            (
+                "QueueDoesNotExist",
+                "AWS.SimpleQueueService.NonExistentQueue",
+                "The specified queue does not exist."
+            )
+        );
+        let e: AwsError = SqsError::QueueDeletedRecently.into();
+        assert_eq!(
+            (e.code.shape, e.code.code, e.code.status, e.message.as_str()),
+            (
+                "QueueDeletedRecently",
+                "AWS.SimpleQueueService.QueueDeletedRecently",
+                400,
+                "You must wait 60 seconds after deleting a queue before you can create another with the same name."
+            )
         );
         let e: AwsError = SqsError::ReceiptHandleIsInvalid("x".into()).into();
         assert_eq!(

@@ -21,7 +21,11 @@
 //! exceed `maxReceiveCount`, FIFO ordering per message group with the group blocked while a
 //! message of it is in flight, the 5-minute deduplication window (explicit or content-based,
 //! per queue or per group), sequence numbers, MD5 digests of bodies and attributes as AWS
-//! computes them, queue URLs built from the endpoint the client used, a retention sweep and
+//! computes them, queue URLs built from the endpoint the client used, ReceiveRequestAttemptId
+//! on FIFO queues (a retry within 5 minutes returns the same messages and receipt handles and
+//! resets their visibility timeout, unless one was deleted, had its visibility changed or was
+//! received again since, which AWS answers with InvalidParameterValue), QueueDeletedRecently
+//! for a create within 60 seconds of a delete of the same name, a retention sweep and
 //! message move tasks (redrive out of a dead-letter queue) in a background task
 //! ([`Sqs::start_background`]). [`Sqs`] also implements [`lamina_bus::QueueSender`] and
 //! [`lamina_bus::QueueConsumer`] (`consumer`, for Lambda's event source mappings).
@@ -34,7 +38,10 @@
 //! * FifoThroughputLimit and DeduplicationScope are stored; throughput is not limited.
 //! * A receipt handle from an earlier receive of a message that has since been received
 //!   again does not delete it (as AWS documents); ChangeMessageVisibility rejects it.
-//! * ReceiveRequestAttemptId is accepted but not used to replay an earlier receive.
+//! * A ReceiveRequestAttemptId whose receive returned no messages is not remembered (a
+//!   retry receives afresh); on standard queues the parameter is ignored, as AWS documents.
+//! * Error codes: the query protocol's codes (and the JSON protocol's `x-amzn-query-error`)
+//!   follow AWS's model, e.g. `AWS.SimpleQueueService.NonExistentQueue` (see `error`).
 
 mod attributes;
 mod background;

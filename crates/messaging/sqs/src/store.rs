@@ -12,6 +12,10 @@
 //!   so a receipt handle (which names the message id) finds the message.
 //! * `sqs.dedup`: `... qid \0 [group \0] dedup-id` → [`DedupRecord`] (FIFO, 5 minutes).
 //! * `sqs.tasks`: `... source-name \0 started (u64 BE ms) task-id` → [`TaskRecord`].
+//! * `sqs.attempts`: `... qid \0 attempt-id` → [`AttemptRecord`]: what a FIFO ReceiveMessage
+//!   with a ReceiveRequestAttemptId returned, so a retry returns it again (5 minutes).
+//! * `sqs.deleted`: `... name` → [`DeletedRecord`]: when a queue was deleted, so a create of
+//!   the same name within 60 seconds fails with QueueDeletedRecently, as on AWS.
 //!
 //! Messages are keyed by the queue's random id, not its name, so a queue deleted and
 //! recreated under the same name never sees the old queue's messages. Every value is JSON
@@ -28,6 +32,8 @@ pub const MESSAGES: &str = "sqs.messages";
 pub const INDEX: &str = "sqs.index";
 pub const DEDUP: &str = "sqs.dedup";
 pub const TASKS: &str = "sqs.tasks";
+pub const ATTEMPTS: &str = "sqs.attempts";
+pub const DELETED: &str = "sqs.deleted";
 pub const FORMAT: u32 = 1;
 
 /// Account and region of a request.
@@ -130,6 +136,37 @@ pub struct TaskRecord {
     /// Epoch ms; only messages that reached the DLQ before this are moved.
     pub started: u64,
     pub failure: Option<String>,
+}
+
+/// One message a receive with a ReceiveRequestAttemptId handed out.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AttemptMessage {
+    pub message_id: String,
+    /// The receive id in the receipt handle it got.
+    pub receive_id: String,
+    /// The visibility deadline that receive (or its latest retry) set: a different one
+    /// means ChangeMessageVisibility touched the message since.
+    pub visible_at: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AttemptRecord {
+    pub v: u32,
+    /// Epoch ms after which the attempt id no longer replays (5 minutes after the receive).
+    pub expires: u64,
+    /// In the order the receive returned them.
+    pub messages: Vec<AttemptMessage>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DeletedRecord {
+    pub v: u32,
+    /// Epoch ms of the DeleteQueue.
+    pub deleted_at: u64,
+}
+
+pub fn attempt_key(s: &Scope, qid: &str, attempt: &str) -> Vec<u8> {
+    key::join(&[s.account.as_str(), s.region.as_str(), qid, attempt])
 }
 
 pub fn queue_key(s: &Scope, name: &str) -> Vec<u8> {
@@ -367,6 +404,17 @@ mod tests {
         assert_eq!(q.num("VisibilityTimeout", 0), 30);
         assert!(!q.fifo());
         assert!(decode::<QueueRecord>(br#"{"v":7}"#).is_err());
+    }
+
+    #[test]
+    fn frozen_v1_attempt_and_deleted_records_decode() {
+        let a: AttemptRecord = decode(
+            br#"{"v":1,"expires":9,"messages":[{"message_id":"m","receive_id":"r","visible_at":7}]}"#,
+        )
+        .unwrap();
+        assert_eq!(a.messages[0].visible_at, 7);
+        let d: DeletedRecord = decode(br#"{"v":1,"deleted_at":5}"#).unwrap();
+        assert_eq!(d.deleted_at, 5);
     }
 
     #[test]

@@ -255,5 +255,109 @@ async fn queue_sender_by_arn() {
         )
         .await
         .unwrap_err();
-    assert_eq!(e.code, "QueueDoesNotExist");
+    assert_eq!(e.code, "AWS.SimpleQueueService.NonExistentQueue");
+}
+
+#[tokio::test]
+async fn receive_request_attempt_id_replays_until_a_message_changes() {
+    let store: Arc<dyn lamina_storage::Store> = MemoryStore::new();
+    let svc = SqsService::new(Sqs::new(store.clone(), SqsConfig::default()));
+    let url = create(
+        &svc,
+        "att.fifo",
+        json!({"FifoQueue": "true", "ContentBasedDeduplication": "true"}),
+    )
+    .await;
+    for (g, b) in [("a", "a1"), ("b", "b1"), ("a", "a2")] {
+        call(
+            &svc,
+            "SendMessage",
+            json!({"QueueUrl": url, "MessageBody": b, "MessageGroupId": g}),
+        )
+        .await
+        .unwrap();
+    }
+    let handles = |m: &[Value]| -> Vec<(String, String)> {
+        m.iter()
+            .map(|m| {
+                (
+                    m["Body"].as_str().unwrap().to_string(),
+                    m["ReceiptHandle"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let attempt = json!({"ReceiveRequestAttemptId": "try-1", "VisibilityTimeout": 30});
+    let first = receive(&svc, &url, attempt.clone()).await;
+    assert_eq!(first.len(), 3);
+    // the retry returns the same messages and handles although they are in flight
+    let again = receive(&svc, &url, attempt.clone()).await;
+    assert_eq!(handles(&again), handles(&first));
+    // a different id sees nothing: both groups are in flight
+    assert!(
+        receive(&svc, &url, json!({"ReceiveRequestAttemptId": "try-2"}))
+            .await
+            .is_empty()
+    );
+    // the state is in the store: a second engine over it replays too
+    let svc2 = SqsService::new(Sqs::new(store, SqsConfig::default()));
+    assert_eq!(
+        handles(&receive(&svc2, &url, attempt.clone()).await),
+        handles(&first)
+    );
+    // after a delete the attempt is no longer retryable
+    call(
+        &svc,
+        "DeleteMessage",
+        json!({"QueueUrl": url, "ReceiptHandle": first[0]["ReceiptHandle"]}),
+    )
+    .await
+    .unwrap();
+    let e = call(
+        &svc,
+        "ReceiveMessage",
+        json!({"QueueUrl": url, "ReceiveRequestAttemptId": "try-1"}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        e,
+        (
+            "InvalidParameterValue".into(),
+            "Value try-1 for parameter ReceiveRequestAttemptId is invalid. Reason: The receiveRequestAttemptId is not valid anymore since the receive call is not retryable.".into()
+        )
+    );
+    let e = call(
+        &svc,
+        "ReceiveMessage",
+        json!({"QueueUrl": url, "ReceiveRequestAttemptId": "bad id"}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.0, "InvalidParameterValue");
+}
+
+#[tokio::test]
+async fn a_deleted_name_is_unavailable_for_60_seconds() {
+    let (_, svc) = service();
+    let url = create(&svc, "gone", json!({})).await;
+    call(&svc, "DeleteQueue", json!({"QueueUrl": url}))
+        .await
+        .unwrap();
+    let e = call(&svc, "CreateQueue", json!({"QueueName": "gone"}))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e,
+        (
+            "AWS.SimpleQueueService.QueueDeletedRecently".into(),
+            "You must wait 60 seconds after deleting a queue before you can create another with the same name.".into()
+        )
+    );
+    let e = call(&svc, "DeleteQueue", json!({"QueueUrl": url}))
+        .await
+        .unwrap_err();
+    assert_eq!(e.0, "AWS.SimpleQueueService.NonExistentQueue");
+    // other names are not affected
+    create(&svc, "gone-2", json!({})).await;
 }

@@ -4,7 +4,10 @@
 use super::{Call, parse_arn, queue_url, resolve, retry};
 use crate::attributes::{self, check, check_name, parse_redrive, wants_fifo};
 use crate::error::{Result, SqsError};
-use crate::store::{self, DEDUP, INDEX, MESSAGES, QUEUES, QueueRecord, Scope, encode};
+use crate::store::{
+    self, ATTEMPTS, DEDUP, DELETED, DeletedRecord, INDEX, MESSAGES, QUEUES, QueueRecord, Scope,
+    decode, encode,
+};
 use crate::types::*;
 use crate::{Sqs, now_ms};
 use base64::Engine;
@@ -66,6 +69,14 @@ pub async fn create(sqs: &Sqs, call: &Call<'_>, req: CreateQueueRequest) -> Resu
                 queue_url: url.clone(),
             });
         }
+        let key = store::queue_key(scope, &req.queue_name);
+        let tombstone = sqs.table.store.get(DELETED, &key).await?;
+        if let Some(raw) = &tombstone {
+            let rec: DeletedRecord = decode(raw)?;
+            if now_ms() < rec.deleted_at + DELETED_RECENTLY_MS {
+                return Err(SqsError::QueueDeletedRecently);
+            }
+        }
         let mut all = attributes::defaults(fifo);
         if attrs.contains_key("KmsMasterKeyId") {
             all.insert("SqsManagedSseEnabled".into(), "false".into());
@@ -83,9 +94,12 @@ pub async fn create(sqs: &Sqs, call: &Call<'_>, req: CreateQueueRequest) -> Resu
             tags: req.tags.clone().unwrap_or_default(),
             purged_at: None,
         };
-        let key = store::queue_key(scope, &req.queue_name);
         let mut b = WriteBatch::new();
         b.require_absent(QUEUES, key.clone());
+        if let Some(raw) = tombstone {
+            b.require_equals(DELETED, key.clone(), raw);
+            b.delete(DELETED, key.clone());
+        }
         b.put(QUEUES, key, encode(&rec)?);
         sqs.table.commit(b).await?;
         Ok(QueueUrlResult {
@@ -94,6 +108,9 @@ pub async fn create(sqs: &Sqs, call: &Call<'_>, req: CreateQueueRequest) -> Resu
     })
     .await
 }
+
+/// How long a deleted queue's name stays unavailable (AWS: "You must wait 60 seconds").
+pub const DELETED_RECENTLY_MS: u64 = 60_000;
 
 pub async fn get_url(
     sqs: &Sqs,
@@ -279,9 +296,9 @@ pub async fn set_attributes(
 pub async fn delete_contents(sqs: &Sqs, scope: &Scope, qid: &str, dedup_too: bool) -> Result<u64> {
     let mut deleted = 0;
     let trees: &[&str] = if dedup_too {
-        &[MESSAGES, INDEX, DEDUP]
+        &[MESSAGES, INDEX, DEDUP, ATTEMPTS]
     } else {
-        &[MESSAGES, INDEX]
+        &[MESSAGES, INDEX, ATTEMPTS]
     };
     for tree in trees {
         loop {
@@ -312,10 +329,28 @@ pub async fn delete_contents(sqs: &Sqs, scope: &Scope, qid: &str, dedup_too: boo
 }
 
 pub async fn delete(sqs: &Sqs, call: &Call<'_>, req: QueueRequest) -> Result<()> {
-    let (scope, q) = resolve(sqs, call, &req.queue_url).await?;
-    let mut b = WriteBatch::new();
-    b.delete(QUEUES, q.key.clone());
-    sqs.table.commit(b).await?;
+    let mut attempt = 0u32;
+    let (scope, q) = loop {
+        let (scope, q) = resolve(sqs, call, &req.queue_url).await?;
+        let mut b = WriteBatch::new();
+        b.require_equals(QUEUES, q.key.clone(), q.raw.clone());
+        b.delete(QUEUES, q.key.clone());
+        b.put(
+            DELETED,
+            q.key.clone(),
+            encode(&DeletedRecord {
+                v: store::FORMAT,
+                deleted_at: now_ms(),
+            })?,
+        );
+        // On a conflict (a concurrent delete or attribute change) resolve again: a queue
+        // deleted meanwhile answers QueueDoesNotExist, as AWS does.
+        match sqs.table.commit(b).await {
+            Err(e) if e.is_conflict() && attempt < 64 => attempt += 1,
+            Err(e) => return Err(e),
+            Ok(()) => break (scope, q),
+        }
+    };
     delete_contents(sqs, &scope, &q.rec.id, true).await?;
     sqs.wake(&q.rec.id);
     Ok(())

@@ -1,12 +1,16 @@
 //! ReceiveMessage: long polling, visibility, FIFO group rules, redrive to the dead-letter
-//! queue, and the system attributes a receiver asks for.
+//! queue, the system attributes a receiver asks for, and ReceiveRequestAttemptId on FIFO
+//! queues (a retry within 5 minutes returns the same messages and receipt handles).
 
 use super::{Call, parse_arn, resolve, retry};
 use crate::attributes::parse_redrive;
 use crate::error::{Result, SqsError};
 use crate::handle::Handle;
 use crate::md5::attributes_md5;
-use crate::store::{self, INDEX, Loaded, MESSAGES, MessageRecord, QueueRecord, Scope, encode};
+use crate::store::{
+    self, ATTEMPTS, AttemptMessage, AttemptRecord, INDEX, Loaded, MESSAGES, MessageRecord,
+    QueueRecord, Scope, decode, encode,
+};
 use crate::types::*;
 use crate::{Sqs, now_ms};
 use lamina_storage::WriteBatch;
@@ -105,20 +109,103 @@ async fn candidates(
     Ok(out)
 }
 
+/// How long a ReceiveRequestAttemptId replays its receive.
+pub const ATTEMPT_WINDOW_MS: u64 = 5 * 60 * 1000;
+
+fn attempt_invalid(id: &str) -> SqsError {
+    SqsError::invalid(
+        id,
+        "ReceiveRequestAttemptId",
+        "The receiveRequestAttemptId is not valid anymore since the receive call is not retryable.",
+    )
+}
+
+/// Checks a ReceiveRequestAttemptId: 1–128 characters, alphanumeric and punctuation.
+fn check_attempt_id(id: &str) -> Result<()> {
+    if id.is_empty() || id.len() > 128 || !id.chars().all(|c| ('!'..='~').contains(&c)) {
+        return Err(SqsError::invalid(
+            id,
+            "ReceiveRequestAttemptId",
+            "ReceiveRequestAttemptId can only include alphanumeric and punctuation characters. 1 to 128 in length.",
+        ));
+    }
+    Ok(())
+}
+
+/// A retried receive: the messages the attempt handed out, with the same receive ids, their
+/// visibility timeout reset to `vt` from now. `Err` when any of them was deleted, had its
+/// visibility changed or was received again since (the attempt is no longer retryable).
+async fn replay(
+    sqs: &Sqs,
+    scope: &Scope,
+    q: &QueueRecord,
+    id: &str,
+    attempt: &Loaded<AttemptRecord>,
+    vt: u64,
+    now: u64,
+) -> Result<Vec<MessageRecord>> {
+    let rec = &attempt.rec;
+    let mut b = WriteBatch::new();
+    let mut out = Vec::new();
+    let mut next = rec.clone();
+    for (i, a) in rec.messages.iter().enumerate() {
+        let Some(m) = sqs.table.message(scope, &q.id, &a.message_id).await? else {
+            return Err(attempt_invalid(id));
+        };
+        if m.rec.receive_id.as_deref() != Some(a.receive_id.as_str())
+            || m.rec.visible_at != a.visible_at
+        {
+            return Err(attempt_invalid(id));
+        }
+        let mut r = m.rec.clone();
+        r.visible_at = now + vt * 1000;
+        let available = if q.fifo() { 0 } else { r.visible_at };
+        replace(&mut b, scope, &q.id, &m, available, &r)?;
+        next.messages[i].visible_at = r.visible_at;
+        out.push(r);
+    }
+    b.require_equals(ATTEMPTS, attempt.key.clone(), attempt.raw.clone());
+    b.put(ATTEMPTS, attempt.key.clone(), encode(&next)?);
+    sqs.table.commit(b).await?;
+    Ok(out)
+}
+
 /// Takes up to `max` messages: each becomes invisible for `vt` seconds under a fresh
 /// receive id; a message whose receive would exceed maxReceiveCount moves to the DLQ instead.
+/// With an `attempt` id (FIFO queues), a receive within 5 minutes of an earlier one with the
+/// same id replays it instead, and a new receive records what it handed out in the same batch.
 async fn take(
     sqs: &Sqs,
     scope: &Scope,
     q: &QueueRecord,
     max: usize,
     vt: u64,
+    attempt: Option<&str>,
 ) -> Result<Vec<MessageRecord>> {
     let dlq = dead_letter(sqs, q).await?;
     let source_arn = scope.arn(&q.name);
+    let attempt = attempt.filter(|_| q.fifo());
     retry(|| async {
         let now = now_ms();
         let mut b = WriteBatch::new();
+        let mut attempt_slot = None;
+        if let Some(id) = attempt {
+            let akey = store::attempt_key(scope, &q.id, id);
+            let existing = sqs.table.store.get(ATTEMPTS, &akey).await?;
+            if let Some(raw) = &existing {
+                let rec: AttemptRecord = decode(raw)?;
+                if rec.expires > now {
+                    let loaded = Loaded {
+                        key: akey,
+                        raw: raw.clone(),
+                        rec,
+                    };
+                    return replay(sqs, scope, q, id, &loaded, vt, now).await;
+                }
+            }
+            b.require(ATTEMPTS, akey.clone(), existing);
+            attempt_slot = Some(akey);
+        }
         let mut taken = Vec::new();
         let mut moved_to = None;
         for c in candidates(sqs, scope, q, max, now).await? {
@@ -152,6 +239,23 @@ async fn take(
             let available = if q.fifo() { 0 } else { rec.visible_at };
             replace(&mut b, scope, &q.id, &c, available, &rec)?;
             taken.push(rec);
+        }
+        if let Some(akey) = attempt_slot
+            && !taken.is_empty()
+        {
+            let rec = AttemptRecord {
+                v: store::FORMAT,
+                expires: now + ATTEMPT_WINDOW_MS,
+                messages: taken
+                    .iter()
+                    .map(|m| AttemptMessage {
+                        message_id: m.id.clone(),
+                        receive_id: m.receive_id.clone().unwrap_or_default(),
+                        visible_at: m.visible_at,
+                    })
+                    .collect(),
+            };
+            b.put(ATTEMPTS, akey, encode(&rec)?);
         }
         if !b.ops.is_empty() {
             sqs.table.commit(b).await?;
@@ -283,6 +387,10 @@ pub async fn receive(
     let mut system_names = req.attribute_names.unwrap_or_default();
     system_names.extend(req.message_system_attribute_names.unwrap_or_default());
     let attribute_names = req.message_attribute_names.unwrap_or_default();
+    let attempt = req.receive_request_attempt_id;
+    if let Some(id) = &attempt {
+        check_attempt_id(id)?;
+    }
 
     let deadline = Instant::now() + Duration::from_secs(wait);
     let notify = sqs.notifier(&q.id);
@@ -290,7 +398,7 @@ pub async fn receive(
         let notified = notify.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
-        let taken = take(sqs, &scope, &q, max, vt).await?;
+        let taken = take(sqs, &scope, &q, max, vt, attempt.as_deref()).await?;
         let now = Instant::now();
         if !taken.is_empty() || now >= deadline {
             return Ok(ReceiveMessageResult {

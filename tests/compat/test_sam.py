@@ -22,7 +22,7 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ROOT, aws_env, lamina_bin
+from conftest import ROOT, aws_env, lamina_bin, make_client
 
 EXAMPLE = os.path.join(ROOT, "examples", "rest-microservice")
 KEY = "lamina-example-key-0123456789"
@@ -45,6 +45,10 @@ def aws_cli(endpoint, *args):
     proc = subprocess.run([exe, *args], capture_output=True, text=True, env=aws_env(endpoint),
                           timeout=180)
     return proc.returncode, proc.stdout + proc.stderr
+
+
+def boto3_client(url, service):
+    return make_client(service, url)
 
 
 def outputs(cfn, stack):
@@ -286,3 +290,87 @@ def test_lamina_package_then_aws_cloudformation_deploy(endpoint, client, tmp_pat
     assert rc == 0, out
     with pytest.raises(ClientError):
         client("lambda").get_function(FunctionName=outputs_before["ItemsFunctionName"])
+
+
+def crud_conflict_key_throttle(api):
+    """What the done line asks of a deployed example: CRUD, the 409 conflict, 403 without an
+    API key and 429 under a burst."""
+    item_id = f"item-{uuid.uuid4().hex[:6]}"
+    status, _, body = api("POST", "/items", {"id": item_id, "name": "fig"})
+    assert (status, body) == (201, {"id": item_id, "name": "fig"})
+    status, _, body = api("POST", "/items", {"id": item_id, "name": "again"})
+    assert status == 409 and item_id in body["message"]
+    status, _, body = api("GET", f"/items/{item_id}")
+    assert (status, body) == (200, {"id": item_id, "name": "fig"})
+    status, _, body = api("GET", "/items")
+    assert status == 200 and item_id in [i["id"] for i in body["items"]]
+    status, _, body = api("PUT", f"/items/{item_id}", {"name": "date"})
+    assert (status, body) == (200, {"id": item_id, "name": "date"})
+    status, _, _ = api("DELETE", f"/items/{item_id}")
+    assert status == 204
+    status, _, body = api("GET", f"/items/{item_id}")
+    assert status == 404 and body["message"] == f"item {item_id} not found"
+    status, _, body = api("GET", "/items", key=None)
+    assert (status, body) == (403, {"message": "Forbidden"})
+    time.sleep(1.5)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(pool.map(lambda _: api.raw("GET", "/items")[0], range(40)))
+    assert 429 in statuses and 200 in statuses, statuses
+    assert set(statuses) <= {200, 429}, statuses
+
+
+def test_aws_cloudformation_deploy_of_the_unpackaged_template(lamina_server, client):
+    """The real CLI with the example's own template.yaml (local CodeUri folders): the server
+    reads them from its code root (`lamina serve --code-root`), a Lamina convenience."""
+    server = lamina_server(extra_args=["--code-root", EXAMPLE])
+    cfn = boto3_client(server.url, "cloudformation")
+    stack = f"sam-raw-{uuid.uuid4().hex[:8]}"
+    rc, out = aws_cli(server.url, "cloudformation", "deploy",
+                      "--template-file", os.path.join(EXAMPLE, "template.yaml"),
+                      "--stack-name", stack, "--capabilities", "CAPABILITY_IAM")
+    assert rc == 0, out
+    assert f"Successfully created/updated stack - {stack}" in out
+    assert cfn.describe_stacks(StackName=stack)["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
+    # The function's code is the example's src/items/ folder, zipped.
+    outs = outputs(cfn, stack)
+    lam = boto3_client(server.url, "lambda")
+    fn = lam.get_function(FunctionName=outs["ItemsFunctionName"])
+    with urllib.request.urlopen(fn["Code"]["Location"], timeout=30) as r:
+        import io
+        import zipfile
+        names = zipfile.ZipFile(io.BytesIO(r.read())).namelist()
+    assert names == ["app.py"], names
+    crud_conflict_key_throttle(Api(server.url, api_id(outs["ApiUrl"])))
+    rc, out = aws_cli(server.url, "cloudformation", "delete-stack", "--stack-name", stack)
+    assert rc == 0, out
+    rc, out = aws_cli(server.url, "cloudformation", "wait", "stack-delete-complete",
+                      "--stack-name", stack)
+    assert rc == 0, out
+
+
+def test_a_missing_code_uri_fails_the_change_set_naming_it(lamina_server, tmp_path):
+    root = tmp_path / "root"
+    root.mkdir()
+    server = lamina_server(extra_args=["--code-root", str(root)])
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n"
+        "  Fn:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties: {CodeUri: src/missing/, Handler: app.handler, Runtime: python3.12}\n"
+    )
+    stack = f"sam-missing-{uuid.uuid4().hex[:6]}"
+    rc, out = aws_cli(server.url, "cloudformation", "deploy",
+                      "--template-file", str(tmp_path / "template.yaml"),
+                      "--stack-name", stack, "--capabilities", "CAPABILITY_IAM")
+    assert rc != 0, out
+    assert "Status: FAILED. Reason: Transform AWS::Serverless-2016-10-31 failed with: Invalid " \
+           "Serverless Application Specification document. Number of errors found: 1. Resource " \
+           "with id [Fn] is invalid. 'CodeUri' is not a valid S3 Uri of the form " \
+           "'s3://bucket/key' with optional versionId query parameter" in " ".join(out.split()), out
+    assert f"looked for {root / 'src/missing/'}" in " ".join(out.split()), out
+    cfn = boto3_client(server.url, "cloudformation")
+    sets = cfn.list_change_sets(StackName=stack)["Summaries"]
+    assert [(s["Status"], s["ExecutionStatus"]) for s in sets] == [("FAILED", "UNAVAILABLE")]
+    assert "'src/missing/' does not exist" in sets[0]["StatusReason"]
+    assert cfn.describe_stacks(StackName=stack)["Stacks"][0]["StackStatus"] == "REVIEW_IN_PROGRESS"

@@ -27,6 +27,8 @@ OPTIONS (each also settable by the environment variable shown):
     --auth <MODE>          accept (any key) | verify (SigV4) LAMINA_AUTH      [accept]
     --log <FILTER>         log filter (tracing syntax)     LAMINA_LOG         [info]
     --dynamodb-enforce-throughput  throttle PROVISIONED tables  LAMINA_DYNAMODB_ENFORCE_THROUGHPUT=1
+    --code-root <DIR>      where CloudFormation reads a relative local CodeUri
+                                                           LAMINA_CODE_ROOT   [working directory]
 
 LAMINA_LAMBDA_ASYNC_RETRY_DELAYS_MS=60000,120000 sets the waits before the retries of failed
 asynchronous Lambda invocations (AWS's are about 1 and 2 minutes; tests use short ones).
@@ -51,6 +53,19 @@ pub struct ServeConfig {
     pub root_secret_access_key: String,
     /// `LAMINA_LAMBDA_ASYNC_RETRY_DELAYS_MS`: waits before async retries (None: AWS's).
     pub lambda_async_retry_delays: Option<Vec<Duration>>,
+    /// Where the SAM transform reads a relative local `CodeUri`/`ContentUri` (absolute).
+    pub code_root: PathBuf,
+}
+
+/// `dir` made absolute against the working directory (a later `cd` must not move it).
+fn absolute(dir: PathBuf) -> PathBuf {
+    if dir.is_absolute() {
+        return dir;
+    }
+    match std::env::current_dir() {
+        Ok(cwd) => cwd.join(dir),
+        Err(_) => dir,
+    }
 }
 
 /// `60000,120000` → the delays.
@@ -96,6 +111,9 @@ impl ServeConfig {
             lambda_async_retry_delays: env("LAMINA_LAMBDA_ASYNC_RETRY_DELAYS_MS")
                 .map(|v| parse_delays(&v))
                 .transpose()?,
+            code_root: env("LAMINA_CODE_ROOT")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| ".".into()),
         };
         let mut it = args.iter();
         while let Some(arg) = it.next() {
@@ -122,6 +140,7 @@ impl ServeConfig {
                 "--auth" => c.auth = value()?,
                 "--log" => c.log = value()?,
                 "--dynamodb-enforce-throughput" => c.dynamodb_enforce_throughput = true,
+                "--code-root" => c.code_root = PathBuf::from(value()?),
                 other => return Err(format!("unknown option: {other}")),
             }
         }
@@ -137,6 +156,7 @@ impl ServeConfig {
         if c.region.is_empty() {
             return Err("--region must not be empty".into());
         }
+        c.code_root = absolute(c.code_root);
         Ok(c)
     }
 }
@@ -158,6 +178,23 @@ mod tests {
         assert!(!c.in_memory);
         assert_eq!(c.region, "us-east-1");
         assert_eq!(c.account_id, "000000000000");
+        assert_eq!(c.code_root, std::env::current_dir().unwrap().join("."));
+    }
+
+    #[test]
+    fn code_root_from_flag_or_env() {
+        let env = |k: &str| (k == "LAMINA_CODE_ROOT").then(|| "/srv/env".to_string());
+        assert_eq!(
+            ServeConfig::parse(&[], env).unwrap().code_root,
+            PathBuf::from("/srv/env")
+        );
+        let c = ServeConfig::parse(&args("--code-root /srv/flag"), env).unwrap();
+        assert_eq!(c.code_root, PathBuf::from("/srv/flag"));
+        let c = ServeConfig::parse(&args("--code-root examples/app"), |_| None).unwrap();
+        assert_eq!(
+            c.code_root,
+            std::env::current_dir().unwrap().join("examples/app")
+        );
     }
 
     #[test]

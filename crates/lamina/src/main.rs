@@ -168,10 +168,10 @@ async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
     // CloudFormation acts on the other services in process, through the gateway it is part of:
     // the caller exists first and is pointed at the gateway once that is shared.
     let caller = caller::GatewayCaller::new();
-    let cloudformation = Arc::new(lamina_cloudformation::CloudFormationService::new(
-        store.clone(),
-        caller.clone(),
-    ));
+    let cloudformation = Arc::new(
+        lamina_cloudformation::CloudFormationService::new(store.clone(), caller.clone())
+            .with_code_root(cfg.code_root.clone()),
+    );
     match cloudformation.recover().await {
         Ok(0) => {}
         Ok(n) => tracing::warn!(

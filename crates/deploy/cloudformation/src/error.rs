@@ -12,6 +12,10 @@ pub enum CfnError {
     Validation(String),
     #[error("{0}")]
     Template(#[from] TemplateError),
+    /// `Transform <name> failed with: <why>` (a ValidationError where it is answered at once;
+    /// the StatusReason of a FAILED change set).
+    #[error("{0}")]
+    Transform(String),
     #[error("Stack [{0}] already exists")]
     AlreadyExists(String),
     #[error("Requires capabilities : [{0}]")]
@@ -44,7 +48,7 @@ impl CfnError {
 impl From<CfnError> for AwsError {
     fn from(e: CfnError) -> Self {
         let code: ErrorCode = match &e {
-            CfnError::Validation(_) | CfnError::Template(_) => {
+            CfnError::Validation(_) | CfnError::Template(_) | CfnError::Transform(_) => {
                 lamina_core::common::VALIDATION_ERROR
             }
             CfnError::AlreadyExists(_) => codes::ALREADY_EXISTS_EXCEPTION,

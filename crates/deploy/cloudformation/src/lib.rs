@@ -12,6 +12,7 @@
 pub mod engine;
 mod error;
 mod ops;
+pub mod package;
 mod provider;
 pub mod resources;
 pub mod sam;

@@ -44,6 +44,21 @@ impl CloudFormationService {
                     caller,
                     concurrency: CONCURRENCY,
                 }),
+                code_root: None,
+            }),
+        }
+    }
+
+    /// Lets the SAM transform read a relative local `CodeUri`/`ContentUri` (a folder, a
+    /// file or a zip) under `root` and zip it, as `lamina package` does on the client. AWS
+    /// itself accepts only S3 locations there: this is a Lamina convenience, so that
+    /// `aws cloudformation deploy` of an unpackaged template works.
+    pub fn with_code_root(self, root: std::path::PathBuf) -> Self {
+        Self {
+            engine: Arc::new(Engine {
+                table: self.engine.table.clone(),
+                runner: self.engine.runner.clone(),
+                code_root: Some(root),
             }),
         }
     }

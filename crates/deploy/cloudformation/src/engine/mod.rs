@@ -157,6 +157,9 @@ pub struct TransformContext {
     pub stack_name: String,
     /// Resolved parameter values (name → value as the template sees it).
     pub parameters: Map<String, Value>,
+    /// Where a relative local `CodeUri`/`ContentUri` is read from (`lamina serve
+    /// --code-root`); None: local paths are refused.
+    pub code_root: Option<std::path::PathBuf>,
 }
 
 /// The SAM transform's name as templates declare it.

@@ -186,7 +186,7 @@ impl Engine {
                     ("CREATE_COMPLETE", None, changes, p.listed.clone(), Some(p))
                 }
             }
-            Err(e @ CfnError::InsufficientCapabilities(_)) => {
+            Err(e @ (CfnError::InsufficientCapabilities(_) | CfnError::Transform(_))) => {
                 ("FAILED", Some(e.to_string()), Vec::new(), Vec::new(), None)
             }
             Err(e) => return Err(e),

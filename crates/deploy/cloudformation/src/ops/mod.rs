@@ -21,6 +21,8 @@ use std::sync::Arc;
 pub struct Engine {
     pub table: Table,
     pub runner: Arc<Runner>,
+    /// Where the SAM transform reads relative local `CodeUri`s (None: it refuses them).
+    pub code_root: Option<std::path::PathBuf>,
 }
 
 /// Where a request runs.
@@ -163,7 +165,7 @@ pub fn expand(raw: Value, ctx: &TransformContext) -> Result<Value> {
             )));
         }
         t = crate::engine::expand_serverless(t, ctx)
-            .map_err(|m| CfnError::Validation(format!("Transform {name} failed with: {m}")))?;
+            .map_err(|m| CfnError::Transform(format!("Transform {name} failed with: {m}")))?;
     }
     Ok(t)
 }
@@ -218,6 +220,7 @@ impl Engine {
             region: req.scope.region.clone(),
             stack_name: stack_name.to_string(),
             parameters: resolved.values.clone(),
+            code_root: self.code_root.clone(),
         };
         let processed = expand(raw.clone(), &ctx)?;
         template::check(&processed)?;

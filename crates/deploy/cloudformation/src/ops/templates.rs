@@ -60,6 +60,7 @@ impl Engine {
                 region: req.scope.region.clone(),
                 stack_name: input.stack_name.clone().unwrap_or_default(),
                 parameters: Default::default(),
+                code_root: self.code_root.clone(),
             },
         )
         .unwrap_or_else(|_| raw.clone());

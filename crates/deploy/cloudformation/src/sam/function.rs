@@ -40,18 +40,24 @@ const PASS_THROUGH: &[&str] = &[
 ];
 
 /// `CodeUri`/`InlineCode`/`ImageUri` → the `Code` of `AWS::Lambda::Function`.
-pub fn code(props: &Value, uri_key: &str) -> Result<Value, String> {
+pub fn code(props: &Value, uri_key: &str, ctx: &TransformContext) -> Result<Value, String> {
     if let Some(inline) = props.get("InlineCode") {
         return Ok(json!({ "ZipFile": inline }));
     }
     if let Some(image) = props.get("ImageUri") {
         return Ok(json!({ "ImageUri": image }));
     }
-    packaged(props.get(uri_key), uri_key, "S3")
+    packaged(props.get(uri_key), uri_key, "S3", ctx)
 }
 
-/// A `CodeUri`/`ContentUri` value → `{S3Bucket, S3Key}` or the Lamina-packaged zip.
-pub fn packaged(v: Option<&Value>, key: &str, prefix: &str) -> Result<Value, String> {
+/// A `CodeUri`/`ContentUri` value → `{S3Bucket, S3Key}` or the Lamina-packaged zip (a
+/// relative local path is zipped from the code root when the server has one).
+pub fn packaged(
+    v: Option<&Value>,
+    key: &str,
+    prefix: &str,
+    ctx: &TransformContext,
+) -> Result<Value, String> {
     let (b, k, ver) = (
         format!("{prefix}Bucket"),
         format!("{prefix}Key"),
@@ -76,15 +82,41 @@ pub fn packaged(v: Option<&Value>, key: &str, prefix: &str) -> Result<Value, Str
             let (bucket, obj) = rest.split_once('/').unwrap_or((rest, ""));
             Ok(json!({ b.as_str(): bucket, k.as_str(): obj }))
         }
-        Some(Value::String(s)) => Err(format!(
-            "'{key}' is the local path '{s}', which only a client can read: deploy with \
-             `lamina deploy` (or run `lamina package` first), which zips it into the template"
-        )),
+        Some(Value::String(s)) => match &ctx.code_root {
+            Some(root) => from_code_root(root, s, key),
+            None => Err(format!(
+                "'{key}' is the local path '{s}', which only a client can read: deploy with \
+                 `lamina deploy` (or run `lamina package` first), which zips it into the template"
+            )),
+        },
         Some(other) if other.as_object().is_some_and(super::is_intrinsic) => Err(format!(
             "'{key}' must be an S3 location or a local path, not an intrinsic function"
         )),
         Some(_) => Err(format!("'{key}' must be a string or an object")),
     }
+}
+
+/// A relative local path read from the code root and zipped (folder, file or zip), or
+/// AWS's complaint about a non-S3 URI followed by where Lamina looked.
+fn from_code_root(root: &std::path::Path, s: &str, key: &str) -> Result<Value, String> {
+    let refused = |why: String| {
+        format!(
+            "'{key}' is not a valid S3 Uri of the form 's3://bucket/key' with optional versionId \
+             query parameter, and Lamina cannot read it from its code root {}: {why}",
+            root.display()
+        )
+    };
+    let path = crate::package::under_root(root, s).map_err(refused)?;
+    if !path.exists() {
+        return Err(refused(format!(
+            "'{s}' does not exist (looked for {}); start `lamina serve` with --code-root \
+             (LAMINA_CODE_ROOT) set to the template's folder, or package the template with \
+             `lamina package`",
+            path.display()
+        )));
+    }
+    let zip = crate::package::zip_path(&path, crate::package::MAX_SERVER_ZIP).map_err(refused)?;
+    Ok(crate::package::packaged_value(&zip))
 }
 
 /// Expands one function.
@@ -101,7 +133,7 @@ pub fn expand(
         return Err("'Properties' must be a map".into());
     }
     let mut f = Map::new();
-    f.insert("Code".into(), code(props, "CodeUri")?);
+    f.insert("Code".into(), code(props, "CodeUri", ctx)?);
     for k in PASS_THROUGH {
         if let Some(v) = props.get(*k) {
             f.insert((*k).to_string(), v.clone());

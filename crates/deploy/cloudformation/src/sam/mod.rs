@@ -12,10 +12,13 @@
 //! as `${ServerlessRestApi}` and `!GetAtt MyFunctionRole.Arn` resolve. Hashes are Lamina's
 //! own (not SAM's SHA-1 values): they change exactly when the hashed content changes.
 //!
-//! Known differences: `CodeUri`/`ContentUri` must be a Lamina-packaged object
-//! (`{"LaminaZipBase64": ...}`, written by `lamina deploy` / `lamina package`) or an S3
-//! location (rejected until S3 lands); a bare local path cannot be read by the server and
-//! fails with a message that says to run `lamina deploy` or `lamina package`. Layer logical ids
+//! Known differences: `CodeUri`/`ContentUri` is a Lamina-packaged object
+//! (`{"LaminaZipBase64": ...}`, written by `lamina deploy` / `lamina package`), an S3
+//! location (rejected until S3 lands), or — a Lamina convenience AWS does not have — a
+//! relative local path, which the server zips from its code root (`lamina serve
+//! --code-root`, [`crate::package`]); a path that is absolute, leaves the root or does not
+//! exist fails the transform with SAM's "is not a valid S3 Uri" message followed by where
+//! Lamina looked. Layer logical ids
 //! keep their name (SAM appends a hash). `AWS::Serverless::StateMachine`, `Application`,
 //! `GraphQLApi` and `Connector` are not supported and fail the transform.
 
@@ -49,8 +52,22 @@ const RESOURCE_ATTRIBUTES: &[&str] = &[
 
 /// Expands a template that declares `Transform: AWS::Serverless-2016-10-31` (already parsed
 /// to JSON with `Fn::` long forms). The error message is reported as
-/// `Transform AWS::Serverless-2016-10-31 failed with: <message>`.
+/// `Transform AWS::Serverless-2016-10-31 failed with: <message>`; an invalid resource as SAM
+/// says it: `Invalid Serverless Application Specification document. Number of errors found:
+/// 1. Resource with id [<id>] is invalid. <why>`.
 pub fn transform(template: Value, ctx: &TransformContext) -> Result<Value, String> {
+    transform_resources(template, ctx).map_err(|e| {
+        if e.starts_with("Resource with id [") {
+            format!(
+                "Invalid Serverless Application Specification document. Number of errors found: 1. {e}"
+            )
+        } else {
+            e
+        }
+    })
+}
+
+fn transform_resources(template: Value, ctx: &TransformContext) -> Result<Value, String> {
     let Value::Object(mut t) = template else {
         return Err("the template is not a JSON object".into());
     };
@@ -103,7 +120,7 @@ pub fn transform(template: Value, ctx: &TransformContext) -> Result<Value, Strin
             }
             "AWS::Serverless::LayerVersion" => {
                 let r = with_globals(&r, globals.get("LayerVersion"))?;
-                simple::layer(&id, &r, &mut out)
+                simple::layer(&id, &r, ctx, &mut out)
                     .map_err(|e| format!("Resource with id [{id}] is invalid. {e}"))?;
             }
             k if k.starts_with("AWS::Serverless::") => {

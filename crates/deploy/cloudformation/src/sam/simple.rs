@@ -3,7 +3,7 @@
 //! `AWS::Lambda::LayerVersion` (retained on delete unless `RetentionPolicy: Delete`).
 
 use super::function::packaged;
-use super::{Out, copy_attributes};
+use super::{Out, TransformContext, copy_attributes};
 use serde_json::{Value, json};
 
 pub fn table(id: &str, r: &Value, out: &mut Out) -> Result<(), String> {
@@ -57,10 +57,10 @@ pub fn table(id: &str, r: &Value, out: &mut Out) -> Result<(), String> {
     Ok(())
 }
 
-pub fn layer(id: &str, r: &Value, out: &mut Out) -> Result<(), String> {
+pub fn layer(id: &str, r: &Value, ctx: &TransformContext, out: &mut Out) -> Result<(), String> {
     let empty = json!({});
     let p = r.get("Properties").unwrap_or(&empty);
-    let mut l = json!({ "Content": packaged(p.get("ContentUri"), "ContentUri", "S3")? });
+    let mut l = json!({ "Content": packaged(p.get("ContentUri"), "ContentUri", "S3", ctx)? });
     for (from, to) in [
         ("LayerName", "LayerName"),
         ("Description", "Description"),

@@ -8,6 +8,7 @@ fn ctx() -> TransformContext {
         region: "us-east-1".into(),
         stack_name: "s".into(),
         parameters: Map::new(),
+        code_root: None,
     }
 }
 
@@ -335,4 +336,68 @@ fn transform_key_and_globals_are_removed() {
         .unwrap_err()
         .contains("Bogus")
     );
+}
+
+#[test]
+fn local_code_uri_is_zipped_from_the_code_root() {
+    use base64::Engine as _;
+    let root = std::env::temp_dir().join(format!("lamina-cfn-root-{}", crate::engine::run::uuid()));
+    std::fs::create_dir_all(root.join("src/fn/pkg")).unwrap();
+    std::fs::write(root.join("src/fn/app.py"), "def h(e, c):\n    return 1\n").unwrap();
+    std::fs::write(root.join("src/fn/pkg/m.py"), "X = 1\n").unwrap();
+    std::fs::write(root.join("layer.zip"), b"PK\x05\x06not-really").unwrap();
+    let c = TransformContext {
+        code_root: Some(root.clone()),
+        ..ctx()
+    };
+    let template = |uri: &str| {
+        json!({ "Resources": {
+            "F": { "Type": "AWS::Serverless::Function",
+                   "Properties": { "CodeUri": uri, "Handler": "app.h", "Runtime": "python3.12" } },
+            "L": { "Type": "AWS::Serverless::LayerVersion", "Properties": { "ContentUri": "layer.zip" } },
+        } })
+    };
+    let r = transform(template("src/fn/"), &c).unwrap()["Resources"].clone();
+    let b64 = r["F"]["Properties"]["Code"][PACKAGED_KEY].as_str().unwrap();
+    let zip = base64::engine::general_purpose::STANDARD.decode(b64).unwrap();
+    let mut names: Vec<String> = zip::ZipArchive::new(std::io::Cursor::new(zip))
+        .unwrap()
+        .file_names()
+        .map(String::from)
+        .collect();
+    names.sort();
+    assert_eq!(names, ["app.py", "pkg/m.py"]);
+    // A zip is taken as it is.
+    let layer = r["L"]["Properties"]["Content"][PACKAGED_KEY].as_str().unwrap();
+    assert_eq!(
+        base64::engine::general_purpose::STANDARD.decode(layer).unwrap(),
+        b"PK\x05\x06not-really"
+    );
+
+    // A missing folder: SAM's complaint, then where Lamina looked.
+    let e = transform(template("src/nope/"), &c).unwrap_err();
+    assert!(
+        e.starts_with(
+            "Invalid Serverless Application Specification document. Number of errors found: 1. \
+             Resource with id [F] is invalid. 'CodeUri' is not a valid S3 Uri of the form \
+             's3://bucket/key' with optional versionId query parameter, and Lamina cannot read \
+             it from its code root"
+        ),
+        "{e}"
+    );
+    let looked = root.join("src/nope/");
+    assert!(
+        e.contains(&format!("'src/nope/' does not exist (looked for {})", looked.display())),
+        "{e}"
+    );
+    // Paths that leave the root are never read.
+    for bad in ["../outside", "src/../../outside", "/etc/hostname"] {
+        let e = transform(template(bad), &c).unwrap_err();
+        assert!(e.contains("Resource with id [F] is invalid"), "{e}");
+        assert!(!e.contains("does not exist"), "{bad}: {e}");
+    }
+    // Without a code root the path is refused as before.
+    let e = transform(template("src/fn/"), &ctx()).unwrap_err();
+    assert!(e.contains("only a client can read"), "{e}");
+    std::fs::remove_dir_all(&root).unwrap();
 }

@@ -235,6 +235,15 @@ def test_change_sets(cfn, client):
     assert [c["ResourceChange"]["Action"] for c in d["Changes"]] == ["Add"]
     cfn.execute_change_set(ChangeSetName=cs["Id"])
     cfn.get_waiter("stack_create_complete").wait(StackName=s, WaiterConfig=WAIT)
+    # Executing a change set removes all of the stack's change sets, the executed one included;
+    # the stack still names it.
+    assert cfn.list_change_sets(StackName=s)["Summaries"] == []
+    assert stack(cfn, s)["ChangeSetId"] == cs["Id"]
+    for ref in ({"ChangeSetName": cs["Id"]}, {"ChangeSetName": "first", "StackName": s}):
+        with pytest.raises(ClientError) as e:
+            cfn.describe_change_set(**ref)
+        assert e.value.response["Error"]["Code"] == "ChangeSetNotFound"
+        assert e.value.response["Error"]["Message"] == f"ChangeSet [{ref['ChangeSetName']}] does not exist"
     # No changes: FAILED with the reason the CLI looks for.
     cfn.create_change_set(StackName=s, ChangeSetName="same", TemplateBody=template(p, queue=False))
     d = cfn.describe_change_set(ChangeSetName="same", StackName=s)
@@ -245,10 +254,15 @@ def test_change_sets(cfn, client):
     d = cfn.describe_change_set(ChangeSetName="second", StackName=s)
     actions = {c["ResourceChange"]["LogicalResourceId"]: c["ResourceChange"] for c in d["Changes"]}
     assert actions["Param"]["Action"] == "Modify" and actions["Queue"]["Action"] == "Add"
+    cfn.create_change_set(StackName=s, ChangeSetName="other", TemplateBody=template(p, "v3"))
     listed = {x["ChangeSetName"]: x["ExecutionStatus"] for x in cfn.list_change_sets(StackName=s)["Summaries"]}
-    assert listed == {"first": "EXECUTE_COMPLETE", "second": "AVAILABLE"}
+    assert listed == {"second": "AVAILABLE", "other": "AVAILABLE"}
     cfn.execute_change_set(ChangeSetName="second", StackName=s)
     cfn.get_waiter("stack_update_complete").wait(StackName=s, WaiterConfig=WAIT)
+    assert cfn.list_change_sets(StackName=s)["Summaries"] == []
+    with pytest.raises(ClientError) as e:
+        cfn.execute_change_set(ChangeSetName="other", StackName=s)
+    assert e.value.response["Error"]["Code"] == "ChangeSetNotFound"
     assert client("ssm").get_parameter(Name=p)["Parameter"]["Value"] == "v2"
     with pytest.raises(ClientError) as e:
         cfn.describe_change_set(ChangeSetName="nope", StackName=s)

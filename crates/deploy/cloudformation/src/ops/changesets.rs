@@ -297,7 +297,7 @@ impl Engine {
     }
 
     pub async fn execute_change_set(&self, req: &Req, input: ChangeSetRef) -> Result<Value> {
-        let mut c = self.find_change_set(req, &input).await?;
+        let c = self.find_change_set(req, &input).await?;
         if c.status != "CREATE_COMPLETE" || c.execution_status != "AVAILABLE" {
             return Err(CfnError::InvalidChangeSetStatus(format!(
                 "ChangeSet [{}] cannot be executed in its current status of [{}]",
@@ -358,15 +358,12 @@ impl Engine {
             (self.updated_stack(&old, p, &input, tags), Op::Update)
         };
         stack.change_set_id = Some(c.id.clone());
-        // The executed change set stays (EXECUTE_COMPLETE); the stack's others go.
+        // "After you execute a change set, CloudFormation removes all change sets associated
+        // with the stack": the executed one included (the stack keeps its id).
         let mut b = WriteBatch::new();
-        for other in self.table.change_sets(&req.scope, &c.stack_id).await? {
-            if other.id != c.id {
-                self.table.delete_change_set(&req.scope, &mut b, &other);
-            }
+        for set in self.table.change_sets(&req.scope, &c.stack_id).await? {
+            self.table.delete_change_set(&req.scope, &mut b, &set);
         }
-        c.execution_status = "EXECUTE_COMPLETE".into();
-        self.table.put_change_set(&req.scope, &mut b, &c)?;
         self.begin(req, stack, Some(loaded.raw), op).await?;
         self.table.commit(b).await?;
         Ok(json!({}))

@@ -7,7 +7,8 @@
 //!
 //! A REST API (v1) is served by [`crate::v1::invoke::serve`]; any other id goes to the HTTP
 //! API data plane, `crate::v2::serve(gw, api_id, req, &ctx) -> Option<HttpResponse>`, with
-//! the path rewritten to the Host form (`/<stage>/<path>`).
+//! the path rewritten to the Host form (`/<stage>/<path>`, or `/<path>` for the `$default`
+//! stage).
 
 use crate::ApiGateway;
 use crate::v1::invoke::{self, State, message};
@@ -47,10 +48,20 @@ pub fn target(req: &HttpRequest) -> Option<Target> {
         } else {
             tail.to_string()
         };
+        // An HTTP API's `$default` stage has no stage segment in the Host form.
+        let host_path = if stage == "$default" {
+            if rest.is_empty() {
+                "/".to_string()
+            } else {
+                rest.clone()
+            }
+        } else {
+            format!("/{stage}{rest}")
+        };
         return Some(Target {
             api_id: api.to_string(),
             stage: stage.to_string(),
-            host_path: format!("/{stage}{rest}"),
+            host_path,
             rest,
         });
     }
@@ -174,5 +185,20 @@ mod tests {
         let t = target(&req("abc123.execute-api.localhost", "/prod")).unwrap();
         assert_eq!((t.stage.as_str(), t.rest.as_str()), ("prod", ""));
         assert!(target(&req("localhost", "/restapis/abc123/resources")).is_none());
+        let t = target(&req(
+            "localhost",
+            "/restapis/abc123/$default/_user_request_/a/b",
+        ))
+        .unwrap();
+        assert_eq!(
+            (t.stage.as_str(), t.host_path.as_str()),
+            ("$default", "/a/b")
+        );
+        let t = target(&req(
+            "localhost",
+            "/restapis/abc123/$default/_user_request_",
+        ))
+        .unwrap();
+        assert_eq!(t.host_path, "/");
     }
 }

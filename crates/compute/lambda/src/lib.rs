@@ -56,6 +56,10 @@ pub struct LambdaConfig {
     /// A claimed asynchronous event becomes due again this long after the function's
     /// timeout (it was claimed by a process that died).
     pub async_lease_margin: Duration,
+    /// Run sandboxes in their own pid and mount namespaces (read-only root, private `/tmp`)
+    /// where the host allows; `false` (or `LAMINA_LAMBDA_NAMESPACES=0`) keeps them in the
+    /// host's, e.g. for functions that must write outside `/tmp`.
+    pub namespaces: bool,
 }
 
 impl LambdaConfig {
@@ -69,6 +73,7 @@ impl LambdaConfig {
             account_concurrency: 1000,
             async_retry_delays: vec![Duration::from_secs(60), Duration::from_secs(120)],
             async_lease_margin: Duration::from_secs(30),
+            namespaces: true,
         }
     }
 }

@@ -762,10 +762,16 @@ async fn sandbox_provided_bootstrap_and_runtime_api() {
         .invoke(&spec(&empty, "provided.al2", "x", 3), inp)
         .await
         .unwrap();
+    // inside a mount namespace the task root is /var/task, as on AWS
+    let task = if e.manager.isolation()["namespaces"]["active"] == true {
+        "/var/task".to_string()
+    } else {
+        empty.display().to_string()
+    };
     assert_eq!(
         json_of(&o),
         json!({
-            "errorMessage": format!("RequestId: {rid} Error: Couldn't find valid bootstrap(s): [{}/bootstrap /opt/bootstrap]", empty.display()),
+            "errorMessage": format!("RequestId: {rid} Error: Couldn't find valid bootstrap(s): [{task}/bootstrap /opt/bootstrap]"),
             "errorType": "Runtime.InvalidEntrypoint"
         })
     );
@@ -787,4 +793,124 @@ async fn sandbox_idle_reaping_and_isolation_report() {
     println!("isolation: {iso}");
     assert!(iso["cgroups"]["active"].is_boolean());
     assert_eq!(iso["process_group"], true);
+}
+
+/// What a function sees of its sandbox: its pid, /proc, the root and task root (read-only),
+/// /tmp (private, empty at start), /opt, and denied syscalls.
+const PY_ISOLATION: &str = r#"
+import ctypes, os, platform, subprocess
+
+libc = ctypes.CDLL(None, use_errno=True)
+
+def write_errno(path):
+    try:
+        with open(path, "w") as f:
+            f.write("x")
+        return 0
+    except OSError as e:
+        return e.errno
+
+def call_errno(fn, *args):
+    ctypes.set_errno(0)
+    rc = fn(*args)
+    return 0 if rc == 0 else ctypes.get_errno()
+
+def handler(event, context):
+    tmp_before = sorted(os.listdir("/tmp"))
+    with open("/tmp/mine", "w") as f:
+        f.write(event.get("mark", ""))
+    return {
+        "pid": os.getpid(),
+        "procs": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()),
+        "cwd": os.getcwd(),
+        "task_root": os.environ["LAMBDA_TASK_ROOT"],
+        "tmp_before": tmp_before,
+        "tmp_after": sorted(os.listdir("/tmp")),
+        "root_write": write_errno("/lamina-escape"),
+        "etc_write": write_errno("/etc/lamina-escape"),
+        "task_write": write_errno(os.path.join(os.environ["LAMBDA_TASK_ROOT"], "new.py")),
+        "opt": sorted(os.listdir("/opt")) if os.path.isdir("/opt") else None,
+        "mount": call_errno(libc.mount, b"none", b"/mnt", b"tmpfs", 0, None),
+        "umount": call_errno(libc.umount2, b"/proc", 2),
+        "reboot": call_errno(libc.reboot, 0x4321FEDC),
+        "swapon": call_errno(libc.swapon, b"/tmp/mine", 0),
+        "ptrace": ptrace_child(),
+        "keyctl": call_errno(libc.syscall, KEYCTL, 0, 0, 0, 0),
+    }
+
+KEYCTL = 250 if platform.machine() == "x86_64" else 219
+
+def ptrace_child():
+    child = subprocess.Popen(["sleep", "5"])
+    try:
+        return call_errno(libc.ptrace, 16, child.pid, None, None)  # PTRACE_ATTACH
+    finally:
+        child.kill()
+        child.wait()
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sandbox_isolation_layers() {
+    need!("python3");
+    let e = env();
+    let iso = e.manager.isolation();
+    println!("isolation: {iso}");
+    if iso["namespaces"]["active"] != true || iso["seccomp"]["active"] != true {
+        // an unprivileged host without user namespaces: the report must say why
+        assert!(
+            iso["namespaces"]["reason"].is_string() || iso["seccomp"]["reason"].is_string(),
+            "{iso}"
+        );
+        eprintln!("skipped: isolation layers not available here: {iso}");
+        return;
+    }
+    assert_eq!(iso["read_only_root"], true);
+    assert!(
+        iso["seccomp"]["denied"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s == "mount")
+    );
+    let dir = code(&e, "pyiso", &[("app.py", PY_ISOLATION)]);
+    let layer = code(&e, "layer1", &[("python/helper.py", "X = 1\n")]);
+    let mut s = spec(&dir, "python3.12", "app.handler", 5);
+    s.layer_dirs = vec![layer];
+    let o = e
+        .manager
+        .invoke(&s, input(r#"{"mark": "first"}"#))
+        .await
+        .unwrap();
+    assert_eq!(o.function_error, None, "{:?}", o.log_tail);
+    let v = json_of(&o);
+    println!("{v:#}");
+    assert_eq!(v["pid"], 1, "the runtime is pid 1 of its namespace");
+    assert_eq!(v["procs"], json!([1]), "only its own processes are visible");
+    assert_eq!(v["task_root"], "/var/task");
+    assert_eq!(v["cwd"], "/var/task");
+    assert_eq!(v["tmp_before"], json!([]), "/tmp is empty at start");
+    assert_eq!(v["tmp_after"], json!(["mine"]));
+    for k in ["root_write", "etc_write", "task_write"] {
+        assert_eq!(v[k], 30, "{k}: EROFS expected");
+    }
+    assert_eq!(v["opt"], json!(["python"]), "the layer is at /opt");
+    for k in ["mount", "umount", "reboot", "swapon", "ptrace", "keyctl"] {
+        assert_eq!(v[k], 1, "{k}: EPERM expected");
+    }
+    // warm: same sandbox, same /tmp
+    let o = e.manager.invoke(&s, input("{}")).await.unwrap();
+    assert_eq!(json_of(&o)["tmp_before"], json!(["mine"]));
+    // a second environment (concurrent) has its own empty /tmp
+    let (a, b) = tokio::join!(
+        e.manager.invoke(&s, input("{}")),
+        e.manager.invoke(&s, input("{}"))
+    );
+    let before: Vec<Value> = [a.unwrap(), b.unwrap()]
+        .iter()
+        .map(|o| json_of(o)["tmp_before"].clone())
+        .collect();
+    assert!(before.contains(&json!([])), "{before:?}");
+    // nothing the function wrote reached the host's /tmp or root
+    assert!(!Path::new("/lamina-escape").exists());
+    assert!(!Path::new("/tmp/mine").exists());
 }

@@ -309,6 +309,12 @@ impl Group {
         Ok(())
     }
 
+    /// The `cgroup.procs` files of the sandbox's groups (the runtime joins them itself,
+    /// before it starts anything).
+    pub(crate) fn procs_files(&self) -> Vec<PathBuf> {
+        self.dirs.iter().map(|d| d.join("cgroup.procs")).collect()
+    }
+
     /// The high-water mark of the sandbox's memory.
     pub(crate) fn peak_memory_bytes(&self) -> Option<u64> {
         let m = self.memory.as_ref()?;

@@ -5,6 +5,7 @@
 use super::FunctionSpec;
 use super::api::{Invocation, RuntimeApi, RuntimeEvent};
 use super::cgroup::{Cgroups, Group};
+use super::isolate::{Isolation, Paths};
 use super::logs::{Capture, SandboxLog};
 use super::process::{self, Family, Launch, NoEntrypoint};
 use bytes::Bytes;
@@ -26,6 +27,7 @@ pub(crate) type Registry = Arc<Mutex<HashMap<String, u32>>>;
 /// What a sandbox needs from the manager to start.
 pub(crate) struct Env<'a> {
     pub(crate) cgroups: &'a Cgroups,
+    pub(crate) isolation: &'a Isolation,
     pub(crate) sink: Arc<dyn LogSink>,
     pub(crate) registry: Registry,
     pub(crate) runtime_dir: PathBuf,
@@ -92,6 +94,8 @@ pub(crate) struct Sandbox {
     pid: u32,
     exit: watch::Receiver<Option<ExitStatus>>,
     cgroup: Option<Arc<Group>>,
+    /// The runtime runs in its own pid namespace, under a reaper (`pid` is the reaper).
+    namespaced: bool,
     dir: PathBuf,
     sink: Arc<dyn LogSink>,
     registry: Registry,
@@ -143,36 +147,117 @@ impl Sandbox {
         };
         std::fs::create_dir_all(&tmp)
             .map_err(|e| internal("cannot create the sandbox directory", e))?;
-        let opt = process::merge_layers(&spec.layer_dirs, &dir.join("opt"))
-            .map_err(|e| internal("cannot prepare the layers", e))?;
         let api = RuntimeApi::start()
             .await
             .map_err(|e| internal("cannot listen for the Runtime API", e))?;
         let (reader, writer) = std::io::pipe().map_err(|e| internal("cannot create a pipe", e))?;
         let rx = tokio::net::unix::pipe::Receiver::from_owned_fd(OwnedFd::from(reader))
             .map_err(|e| internal("cannot read a pipe", e))?;
-        let launch = Launch {
-            spec,
-            family,
-            interpreter: &env.interpreter,
-            runtime_dir: &env.runtime_dir,
-            opt_dir: opt.as_deref(),
-            tmp_dir: &tmp,
-            api: api.addr,
-            log_stream: &stream,
-            endpoint_url: &env.endpoint_url,
-        };
-        let mut cmd = match launch.command(&writer) {
-            Ok(c) => c,
-            Err(NoEntrypoint(msg)) => {
-                let _ = std::fs::remove_dir_all(&dir);
-                return Err(SpawnError::NoEntrypoint { msg, log });
+        let cgroup = env.cgroups.create(&id, spec.memory_mb).map(Arc::new);
+        let iso = env.isolation;
+        let mut use_ns = iso.namespaces();
+        // (error, program) of an attempt with namespaces that failed
+        let mut ns_failure: Option<(std::io::Error, String)> = None;
+        let spawned = loop {
+            let (host_opt, view) = if use_ns {
+                let host: Vec<PathBuf> = spec.layer_dirs.iter().rev().cloned().collect();
+                let view = iso.view(true, &dir, &spec.code_dir, &env.runtime_dir, None);
+                (host, view)
+            } else {
+                let merged = match process::merge_layers(&spec.layer_dirs, &dir.join("opt")) {
+                    Ok(m) => m,
+                    Err(e) => break Err(internal("cannot prepare the layers", e)),
+                };
+                let view = iso.view(
+                    false,
+                    &dir,
+                    &spec.code_dir,
+                    &env.runtime_dir,
+                    merged.as_deref(),
+                );
+                (merged.into_iter().collect(), view)
+            };
+            let launch = Launch {
+                spec,
+                family,
+                interpreter: &env.interpreter,
+                view: &view,
+                host_opt: &host_opt,
+                api: api.addr,
+                log_stream: &stream,
+                endpoint_url: &env.endpoint_url,
+            };
+            let mut cmd = match launch.command(&writer) {
+                Ok(c) => c,
+                Err(NoEntrypoint(msg)) => {
+                    let _ = std::fs::remove_dir_all(&dir);
+                    break Err(SpawnError::NoEntrypoint {
+                        msg,
+                        log: log.clone(),
+                    });
+                }
+            };
+            let program = launch
+                .program()
+                .map(|p| p.0.display().to_string())
+                .unwrap_or_default();
+            let paths = Paths {
+                sandbox_dir: &dir,
+                code_dir: &spec.code_dir,
+                runtime_dir: &env.runtime_dir,
+                layers: &spec.layer_dirs,
+                cgroup_procs: cgroup.as_ref().map(|g| g.procs_files()).unwrap_or_default(),
+            };
+            let plan = match iso.plan(&paths, use_ns) {
+                Ok(p) => p,
+                Err(e) if use_ns => {
+                    iso.disable_namespaces(format!("cannot prepare a sandbox's root: {e}"));
+                    use_ns = false;
+                    continue;
+                }
+                Err(e) => break Err(internal("cannot prepare the sandbox", e)),
+            };
+            plan.install_tokio(&mut cmd);
+            let res = cmd.spawn();
+            drop(cmd);
+            match res {
+                Ok(c) => {
+                    if let Some((e, _)) = ns_failure {
+                        iso.disable_namespaces(format!(
+                            "a sandbox did not start with namespaces ({e}) but did without them"
+                        ));
+                    }
+                    break Ok((c, use_ns));
+                }
+                Err(e) if use_ns => {
+                    // the function's fault (a bootstrap that cannot be executed) or the
+                    // layer's: try once without namespaces to tell which
+                    ns_failure = Some((e, program));
+                    use_ns = false;
+                }
+                Err(e) => {
+                    let program = ns_failure.map(|f| f.1).unwrap_or(program);
+                    // as the Lambda service words it ("fork/exec /var/task/bootstrap: permission denied")
+                    let msg = format!("fork/exec {program}: {}", io_text(&e));
+                    let _ = std::fs::remove_dir_all(&dir);
+                    break Err(SpawnError::NoEntrypoint {
+                        msg,
+                        log: log.clone(),
+                    });
+                }
             }
         };
-        let program = launch
-            .program()
-            .map(|p| p.0.display().to_string())
-            .unwrap_or_default();
+        let (child, namespaced) = match spawned {
+            Ok(s) => s,
+            Err(e) => {
+                if let Some(g) = &cgroup {
+                    g.remove();
+                }
+                return Err(e);
+            }
+        };
+        // our copy of the write end must close, or the reader never sees the end
+        drop(writer);
         let capture = Capture::new(rx, log.clone());
         let (exit_tx, exit_rx) = watch::channel(None);
         let mut sb = Sandbox {
@@ -184,25 +269,15 @@ impl Sandbox {
             api,
             pid: 0,
             exit: exit_rx,
-            cgroup: env.cgroups.create(&id, spec.memory_mb).map(Arc::new),
+            cgroup,
+            namespaced,
             dir,
             sink: env.sink.clone(),
             registry: env.registry.clone(),
             tasks: vec![log.spawn_flusher(env.sink.clone()), capture.spawn_reader()],
             init_duration_ms: None,
         };
-        let child = cmd.spawn();
-        // our copies of the write end must close, or the reader never sees the end
-        drop(cmd);
-        drop(writer);
-        let mut child = match child {
-            Ok(c) => c,
-            Err(e) => {
-                // as the Lambda service words it ("fork/exec /var/task/bootstrap: permission denied")
-                let msg = format!("fork/exec {program}: {}", io_text(&e));
-                return Err(SpawnError::NoEntrypoint { msg, log });
-            }
-        };
+        let mut child = child;
         sb.pid = child.id().unwrap_or(0);
         if let Some(g) = &sb.cgroup
             && let Err(e) = g.join(sb.pid)
@@ -310,13 +385,24 @@ impl Sandbox {
         self.capture.drain();
     }
 
+    /// The runtime's pid (the reaper's child when namespaced).
+    fn runtime_pid(&self) -> u32 {
+        if !self.namespaced {
+            return self.pid;
+        }
+        std::fs::read_to_string(format!("/proc/{0}/task/{0}/children", self.pid))
+            .ok()
+            .and_then(|s| s.split_whitespace().next()?.parse().ok())
+            .unwrap_or(self.pid)
+    }
+
     /// The sandbox's memory high-water mark, in MB (rounded up).
     pub(crate) fn max_memory_mb(&self) -> u64 {
         let bytes = self
             .cgroup
             .as_ref()
             .and_then(|g| g.peak_memory_bytes())
-            .or_else(|| process::vm_hwm_bytes(self.pid))
+            .or_else(|| process::vm_hwm_bytes(self.runtime_pid()))
             .unwrap_or(0);
         bytes.div_ceil(1024 * 1024)
     }

@@ -17,6 +17,7 @@
 mod api;
 mod cgroup;
 mod instance;
+mod isolate;
 mod logs;
 mod outcome;
 mod pool;

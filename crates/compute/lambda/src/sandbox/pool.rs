@@ -6,6 +6,7 @@
 use super::api::Invocation;
 use super::cgroup::Cgroups;
 use super::instance::{Env, Ran, Registry, Sandbox, SpawnError};
+use super::isolate::Isolation;
 use super::logs::SandboxLog;
 use super::outcome::{self, Failure, Report};
 use super::process::{self, Family};
@@ -34,6 +35,7 @@ pub(crate) struct Inner {
     config: LambdaConfig,
     sink: Arc<dyn LogSink>,
     cgroups: Cgroups,
+    isolation: Isolation,
     runtime_dir: PathBuf,
     sandboxes_dir: PathBuf,
     pools: Mutex<HashMap<String, Pool>>,
@@ -72,14 +74,21 @@ impl Inner {
             tracing::warn!(dir = %runtime_dir.display(), error = %e, "cannot write the lambda bootstraps");
         }
         let cgroups = Cgroups::detect();
-        tracing::debug!(isolation = %cgroups.describe(), "lambda sandbox isolation");
+        let sandboxes_dir = config.work_dir.join("sandboxes");
+        let isolation =
+            Isolation::detect(
+            &sandboxes_dir.join(format!("probe-{}", std::process::id())),
+            config.namespaces,
+        );
+        tracing::debug!(cgroups = %cgroups.describe(), isolation = %isolation.describe(), "lambda sandbox isolation");
         Arc::new(Self {
             cap: (config.account_concurrency as usize).max(1) + 64,
             config: config.clone(),
             sink,
             cgroups,
+            isolation,
             runtime_dir,
-            sandboxes_dir: config.work_dir.join("sandboxes"),
+            sandboxes_dir,
             pools: Mutex::new(HashMap::new()),
             registry: Arc::default(),
             python: OnceCell::new(),
@@ -90,13 +99,11 @@ impl Inner {
     }
 
     pub(crate) fn isolation(&self) -> serde_json::Value {
-        json!({
-            "cgroups": self.cgroups.describe(),
-            "process_group": true,
-            "namespaces": { "pid": false, "mount": false, "reason": "not implemented yet" },
-            "private_tmp": "TMPDIR (per sandbox directory; no mount namespace)",
-            "clean_environment": true,
-        })
+        let mut v = self.isolation.describe();
+        v["cgroups"] = self.cgroups.describe();
+        v["process_group"] = json!(true);
+        v["clean_environment"] = json!(true);
+        v
     }
 
     async fn interpreter(&self, family: Family) -> String {
@@ -338,6 +345,7 @@ pub(crate) async fn invoke(
             inner.make_room()?;
             let env = Env {
                 cgroups: &inner.cgroups,
+                isolation: &inner.isolation,
                 sink: inner.sink.clone(),
                 registry: inner.registry.clone(),
                 runtime_dir: inner.runtime_dir.clone(),

@@ -2,6 +2,7 @@
 //! gives it, its directories (task root, `/opt` from layers, private tmp) and its output pipe.
 
 use super::FunctionSpec;
+use super::isolate::View;
 use std::collections::BTreeMap;
 use std::io;
 use std::net::SocketAddr;
@@ -115,9 +116,12 @@ pub(crate) struct Launch<'a> {
     pub(crate) spec: &'a FunctionSpec,
     pub(crate) family: Family,
     pub(crate) interpreter: &'a str,
-    pub(crate) runtime_dir: &'a Path,
-    pub(crate) opt_dir: Option<&'a Path>,
-    pub(crate) tmp_dir: &'a Path,
+    /// The sandbox's paths as the runtime sees them (AWS's `/var/task`, `/opt`, `/tmp` inside
+    /// a mount namespace; host paths without one).
+    pub(crate) view: &'a View,
+    /// Host directories that make up `/opt`, the one that wins first (where a `provided`
+    /// bootstrap may be).
+    pub(crate) host_opt: &'a [PathBuf],
     pub(crate) api: SocketAddr,
     pub(crate) log_stream: &'a str,
     pub(crate) endpoint_url: &'a str,
@@ -133,7 +137,8 @@ impl Launch<'_> {
             Family::Python => Ok((
                 PathBuf::from(self.interpreter),
                 vec![
-                    self.runtime_dir
+                    self.view
+                        .runtime
                         .join("python_bootstrap.py")
                         .display()
                         .to_string(),
@@ -142,25 +147,31 @@ impl Launch<'_> {
             Family::Node => Ok((
                 PathBuf::from(self.interpreter),
                 vec![
-                    self.runtime_dir
+                    self.view
+                        .runtime
                         .join("node_bootstrap.js")
                         .display()
                         .to_string(),
                 ],
             )),
             Family::Provided => {
-                let task = self.spec.code_dir.join("bootstrap");
-                let opt = self.opt_dir.map(|o| o.join("bootstrap"));
-                for c in std::iter::once(task.clone()).chain(opt.clone()) {
-                    if c.is_file() {
-                        return Ok((c, Vec::new()));
-                    }
+                let task = self.view.task.join("bootstrap");
+                if self.spec.code_dir.join("bootstrap").is_file() {
+                    return Ok((task, Vec::new()));
                 }
-                let opt_shown = opt.unwrap_or_else(|| PathBuf::from("/opt/bootstrap"));
+                let opt = self
+                    .view
+                    .opt
+                    .as_deref()
+                    .unwrap_or(Path::new("/opt"))
+                    .join("bootstrap");
+                if self.host_opt.iter().any(|d| d.join("bootstrap").is_file()) {
+                    return Ok((opt, Vec::new()));
+                }
                 Err(NoEntrypoint(format!(
                     "Couldn't find valid bootstrap(s): [{} {}]",
                     task.display(),
-                    opt_shown.display()
+                    opt.display()
                 )))
             }
         }
@@ -170,8 +181,8 @@ impl Launch<'_> {
     /// the reserved ones, as on AWS).
     pub(crate) fn environment(&self) -> BTreeMap<String, String> {
         let s = self.spec;
-        let task = s.code_dir.display().to_string();
-        let opt = self.opt_dir.map(|o| o.display().to_string());
+        let task = self.view.task.display().to_string();
+        let opt = self.view.opt.as_ref().map(|o| o.display().to_string());
         let opt_or = |sub: &str| match &opt {
             Some(o) => format!("{o}/{sub}"),
             None => format!("/opt/{sub}"),
@@ -195,9 +206,12 @@ impl Launch<'_> {
         );
         set("LANG", "en_US.UTF-8".into());
         set("TZ", ":UTC".into());
-        set("TMPDIR", self.tmp_dir.display().to_string());
+        set("TMPDIR", self.view.tmp.display().to_string());
         set("LAMBDA_TASK_ROOT", task.clone());
-        set("LAMBDA_RUNTIME_DIR", self.runtime_dir.display().to_string());
+        set(
+            "LAMBDA_RUNTIME_DIR",
+            self.view.runtime.display().to_string(),
+        );
         set("_HANDLER", s.handler.clone());
         set("AWS_REGION", s.region.clone());
         set("AWS_DEFAULT_REGION", s.region.clone());
@@ -225,7 +239,7 @@ impl Launch<'_> {
                 }
                 pp.push(format!("/opt/python/lib/python{ver}/site-packages"));
                 pp.push("/opt/python".into());
-                pp.push(self.runtime_dir.display().to_string());
+                pp.push(self.view.runtime.display().to_string());
                 set("PYTHONPATH", pp.join(":"));
                 set("PYTHONUNBUFFERED", "1".into());
                 // the task root is read-only; do not try to write __pycache__ into it
@@ -245,7 +259,7 @@ impl Launch<'_> {
                     np.push(format!("{o}/nodejs/node_modules"));
                 }
                 np.push("/opt/nodejs/node_modules".into());
-                np.push(format!("{}/node_modules", self.runtime_dir.display()));
+                np.push(format!("{}/node_modules", self.view.runtime.display()));
                 np.push(task.clone());
                 set("NODE_PATH", np.join(":"));
             }

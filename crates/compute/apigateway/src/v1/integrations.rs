@@ -167,15 +167,27 @@ pub async fn lambda_proxy(call: &Call<'_>, i: &Integration) -> HttpResponse {
         Err(InvokeFailure::Timeout) => message(504, r#"{"message": "Endpoint request timed out"}"#),
         Err(InvokeFailure::Failed) => message(500, INTERNAL),
         Ok(r) if r.function_error.is_some() => message(502, INTERNAL),
-        Ok(r) => proxy_response(&r.payload).unwrap_or_else(|| {
+        Ok(r) => proxy_response(&r.payload, decodes_binary(call)).unwrap_or_else(|| {
             tracing::info!("malformed lambda proxy response");
             message(502, INTERNAL)
         }),
     }
 }
 
+/// Whether a base64 body (`isBase64Encoded`) goes to the client as bytes: API Gateway looks
+/// at the first media type of the request's `Accept` header, and decodes when it is one of
+/// the API's `binaryMediaTypes`; otherwise the client gets the base64 text. A request with no
+/// `Accept` header gets the bytes (Lamina's choice: AWS does not document that case).
+fn decodes_binary(call: &Call<'_>) -> bool {
+    match call.req.header("accept") {
+        None => true,
+        Some(accept) => is_binary(call.api, accept.split(',').next()),
+    }
+}
+
 /// Maps a Lambda proxy response; `None` when it is malformed (API Gateway's 502).
-pub fn proxy_response(payload: &[u8]) -> Option<HttpResponse> {
+/// `decode_binary`: a body marked `isBase64Encoded` is decoded (else passed on as text).
+pub fn proxy_response(payload: &[u8], decode_binary: bool) -> Option<HttpResponse> {
     let v: Value = serde_json::from_slice(payload).ok()?;
     let o = v.as_object()?;
     const KEYS: &[&str] = &[
@@ -228,7 +240,7 @@ pub fn proxy_response(payload: &[u8]) -> Option<HttpResponse> {
     let b64 = matches!(o.get("isBase64Encoded"), Some(Value::Bool(true)));
     let body: Vec<u8> = match o.get("body") {
         None | Some(Value::Null) => Vec::new(),
-        Some(Value::String(s)) if b64 => B64.decode(s).ok()?,
+        Some(Value::String(s)) if b64 && decode_binary => B64.decode(s).ok()?,
         Some(Value::String(s)) => s.clone().into_bytes(),
         _ => return None,
     };
@@ -611,7 +623,7 @@ mod tests {
 
     #[test]
     fn v1_proxy_response_mapping() {
-        let r = proxy_response(br#"{"statusCode": 201, "headers": {"X-A": "1"}, "multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"]}, "body": "hi"}"#).unwrap();
+        let r = proxy_response(br#"{"statusCode": 201, "headers": {"X-A": "1"}, "multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"]}, "body": "hi"}"#, true).unwrap();
         assert_eq!(r.status, 201);
         assert_eq!(r.header("x-a"), Some("1"));
         assert_eq!(
@@ -619,9 +631,18 @@ mod tests {
             2
         );
         assert_eq!(&r.body[..], b"hi");
-        let r = proxy_response(br#"{"statusCode": 200, "body": "aGk=", "isBase64Encoded": true}"#)
-            .unwrap();
+        let r = proxy_response(
+            br#"{"statusCode": 200, "body": "aGk=", "isBase64Encoded": true}"#,
+            true,
+        )
+        .unwrap();
         assert_eq!(&r.body[..], b"hi");
+        let r = proxy_response(
+            br#"{"statusCode": 200, "body": "aGk=", "isBase64Encoded": true}"#,
+            false,
+        )
+        .unwrap();
+        assert_eq!(&r.body[..], b"aGk=");
         for bad in [
             &b"not json"[..],
             b"[1]",
@@ -630,7 +651,7 @@ mod tests {
             br#"{"statusCode": "abc"}"#,
         ] {
             assert!(
-                proxy_response(bad).is_none(),
+                proxy_response(bad, true).is_none(),
                 "{}",
                 String::from_utf8_lossy(bad)
             );

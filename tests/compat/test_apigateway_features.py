@@ -4,14 +4,17 @@ plane is driven with boto3, the data plane with plain HTTP (urllib) on the path 
 invoke URL, asserting the status codes, headers and bodies a client of AWS sees. Written from
 the API Gateway developer guide and API reference; Lambda functions are real (zips built here).
 """
+import base64
 import io
 import json
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
 import zipfile
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from botocore.exceptions import ClientError
@@ -268,3 +271,129 @@ def test_cache_control_requires_authorization(apigw, client, endpoint):
     assert headers["x-amzn-errortype"] == "ForbiddenException"
     assert "execute-api:InvalidateCache" in json.loads(body)["Message"]
     assert get_n(endpoint, api)[0] == fresh
+
+
+# ---------------------------------------------------------------- Cognito user pool authorizers
+
+ECHO = """
+import json
+def handler(event, context):
+    return {"statusCode": 200, "body": json.dumps(event["requestContext"].get("authorizer"))}
+"""
+
+
+def b64url(b):
+    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+
+class KeyPair:
+    """An RSA key whose public half is served as a JWKS, signing RS256 tokens."""
+
+    def __init__(self, kid):
+        from cryptography.hazmat.primitives.asymmetric import rsa
+        self.kid = kid
+        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+    def jwk(self):
+        nums = self.key.public_key().public_numbers()
+        return {"kty": "RSA", "kid": self.kid, "alg": "RS256", "use": "sig",
+                "n": b64url(nums.n.to_bytes((nums.n.bit_length() + 7) // 8, "big")),
+                "e": b64url(nums.e.to_bytes(3, "big"))}
+
+    def sign(self, claims):
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding
+        head = b64url(json.dumps({"alg": "RS256", "kid": self.kid, "typ": "JWT"}).encode())
+        body = b64url(json.dumps(claims).encode())
+        sig = self.key.sign(f"{head}.{body}".encode(), padding.PKCS1v15(), hashes.SHA256())
+        return f"{head}.{body}.{b64url(sig)}"
+
+
+@pytest.fixture
+def user_pool():
+    """A stand-in for a Cognito user pool: its JWKS served at
+    http://127.0.0.1:<port>/<pool id>/.well-known/jwks.json, as Cognito publishes it."""
+    pytest.importorskip("cryptography", reason="Cognito compat tests need the `cryptography` package")
+    pool = f"{REGION}_{uuid.uuid4().hex[:9]}"
+    key = KeyPair("k1")
+
+    class Jwks(BaseHTTPRequestHandler):
+        def do_GET(self):
+            if self.path != f"/{pool}/.well-known/jwks.json":
+                self.send_response(404)
+                self.end_headers()
+                return
+            b = json.dumps({"keys": [key.jwk()]}).encode()
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(b)))
+            self.end_headers()
+            self.wfile.write(b)
+
+        def log_message(self, *a):
+            pass
+
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Jwks)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    issuer = f"http://127.0.0.1:{srv.server_address[1]}/{pool}"
+    yield {"pool": pool, "issuer": issuer, "key": key,
+           "arn": f"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{pool}"}
+    srv.shutdown()
+
+
+def test_cognito_user_pools_authorizer(apigw, client, endpoint, user_pool):
+    fn = make_function(client, ECHO)
+    api = apigw.create_rest_api(name="cognito")["id"]
+    with pytest.raises(ClientError) as e:
+        apigw.create_authorizer(restApiId=api, name="c", type="COGNITO_USER_POOLS",
+                                identitySource="method.request.header.Authorization")
+    assert code(e)[0] == "BadRequestException"
+    auth = apigw.create_authorizer(restApiId=api, name="pool", type="COGNITO_USER_POOLS",
+                                   providerARNs=[user_pool["arn"]],
+                                   identitySource="method.request.header.Authorization")
+    assert auth["providerARNs"] == [user_pool["arn"]]
+    root = root_id(apigw, api)
+    orders = apigw.create_resource(restApiId=api, parentId=root, pathPart="orders")
+    for rid, scopes in ((root, None), (orders["id"], ["orders/read"])):
+        kw = {"authorizationScopes": scopes} if scopes else {}
+        apigw.put_method(restApiId=api, resourceId=rid, httpMethod="GET",
+                         authorizationType="COGNITO_USER_POOLS", authorizerId=auth["id"], **kw)
+        apigw.put_integration(restApiId=api, resourceId=rid, httpMethod="GET", type="AWS_PROXY",
+                              integrationHttpMethod="POST", uri=lambda_uri(fn))
+    apigw.create_deployment(restApiId=api, stageName="prod")
+    now = int(time.time())
+    key, iss = user_pool["key"], user_pool["issuer"]
+    id_claims = {"sub": "u-1", "iss": iss, "aud": "client1", "token_use": "id",
+                 "cognito:username": "alice", "email_verified": True, "exp": now + 300,
+                 "iat": now}
+
+    def get(path, token=None):
+        headers = {"Authorization": token} if token is not None else {}
+        status, _, body = invoke(endpoint, api, "prod", "GET", path, headers=headers)
+        return status, json.loads(body)
+
+    unauthorized = (401, {"message": "Unauthorized"})
+    assert get("/") == unauthorized
+    assert get("/", "") == unauthorized
+    assert get("/", "not-a-jwt") == unauthorized
+    assert get("/", key.sign({**id_claims, "exp": now - 5})) == unauthorized
+    assert get("/", KeyPair("k1").sign(id_claims)) == unauthorized
+    other_pool = iss.rsplit("/", 1)[0] + f"/{REGION}_other"
+    assert get("/", key.sign({**id_claims, "iss": other_pool})) == unauthorized
+    tampered = key.sign(id_claims).split(".")
+    tampered[1] = b64url(json.dumps({**id_claims, "sub": "mallory"}).encode())
+    assert get("/", ".".join(tampered)) == unauthorized
+    # A valid ID token: the claims reach the function as strings.
+    status, ctx = get("/", key.sign(id_claims))
+    assert status == 200, ctx
+    claims = ctx["claims"]
+    assert claims["sub"] == "u-1" and claims["cognito:username"] == "alice"
+    assert claims["iss"] == iss and claims["email_verified"] == "true"
+    assert get("/", "Bearer " + key.sign(id_claims))[0] == 200
+    # A method with OAuth scopes needs an access token carrying one of them.
+    assert get("/orders", key.sign(id_claims)) == unauthorized
+    access = {"sub": "u-1", "iss": iss, "client_id": "client1", "token_use": "access",
+              "scope": "orders/read orders/write", "exp": now + 300}
+    status, ctx = get("/orders", key.sign(access))
+    assert status == 200 and ctx["claims"]["scope"] == "orders/read orders/write"
+    assert get("/orders", key.sign({**access, "scope": "orders/write"})) == unauthorized

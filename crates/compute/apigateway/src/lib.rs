@@ -26,6 +26,8 @@ pub struct ApiGateway {
     pub(crate) logs: Arc<dyn LogSink>,
     /// REST API stage response caches (process memory; FlushStageCache empties one).
     pub(crate) cache: v1::cache::ResponseCache,
+    /// User pool id → issuer for COGNITO_USER_POOLS authorizers (`LAMINA_COGNITO_ISSUERS`).
+    pub(crate) cognito_issuers: std::collections::BTreeMap<String, String>,
 }
 
 impl ApiGateway {
@@ -39,6 +41,7 @@ impl ApiGateway {
             invoker,
             logs,
             cache: Default::default(),
+            cognito_issuers: v1::cognito::issuers_from_env(),
         })
     }
 }

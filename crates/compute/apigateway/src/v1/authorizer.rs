@@ -255,6 +255,26 @@ pub async fn authorize(
     }
 }
 
+/// Runs the method's COGNITO_USER_POOLS authorizer ([`super::cognito`]): the value of
+/// `requestContext.authorizer`, or the response to send.
+pub async fn cognito(call: &Call<'_>) -> Result<Value, lamina_wire::HttpResponse> {
+    let Some(a) = call
+        .method
+        .authorizer_id
+        .as_ref()
+        .and_then(|id| call.api.authorizers.get(id))
+    else {
+        return Err(message(500, super::invoke::INTERNAL));
+    };
+    let source = a
+        .identity_source
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or("method.request.header.Authorization");
+    let identity = identity_value(call, source.split(',').next().unwrap_or(source));
+    super::cognito::authorize(call, a, identity).await
+}
+
 /// Checks the API key presented for the call; the grant (for throttling) and the key id.
 pub async fn api_key(call: &Call<'_>, presented: Option<&str>) -> Option<(KeyGrant, String)> {
     let presented = presented.filter(|p| !p.is_empty())?;

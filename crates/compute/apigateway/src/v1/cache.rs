@@ -40,7 +40,8 @@ pub const MAX_TTL: i64 = 3600;
 /// The sizes `cacheClusterSize` accepts (GB).
 pub const CLUSTER_SIZES: &[&str] = &["0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237"];
 
-pub const WARNING: &str = "199 \"Cache-control headers were ignored because the caller was unauthorized.\"";
+pub const WARNING: &str =
+    "199 \"Cache-control headers were ignored because the caller was unauthorized.\"";
 
 struct Entry {
     stored: Instant,
@@ -404,16 +405,37 @@ mod tests {
         let c = ResponseCache::default();
         let t0 = Instant::now();
         let stage = stage_key("a", "r", "api", "prod");
-        c.put(&stage, None, "k".into(), Duration::from_secs(10), &resp("1"), t0);
+        c.put(
+            &stage,
+            None,
+            "k".into(),
+            Duration::from_secs(10),
+            &resp("1"),
+            t0,
+        );
         assert_eq!(c.get(&stage, "k", t0).unwrap().body.as_ref(), b"1");
         assert!(c.get(&stage, "k", t0 + Duration::from_secs(11)).is_none());
         assert_eq!(c.len(&stage), 0);
-        c.put(&stage, None, "k".into(), Duration::from_secs(10), &resp("2"), t0);
+        c.put(
+            &stage,
+            None,
+            "k".into(),
+            Duration::from_secs(10),
+            &resp("2"),
+            t0,
+        );
         c.flush(&stage);
         assert!(c.get(&stage, "k", t0).is_none());
         // Too large to cache.
         let big = resp(&"x".repeat(MAX_ENTRY_BYTES + 1));
-        c.put(&stage, None, "big".into(), Duration::from_secs(10), &big, t0);
+        c.put(
+            &stage,
+            None,
+            "big".into(),
+            Duration::from_secs(10),
+            &big,
+            t0,
+        );
         assert_eq!(c.len(&stage), 0);
         // Eviction keeps the stage under its capacity, oldest first.
         let chunk = resp(&"y".repeat(MAX_ENTRY_BYTES - 100));

@@ -309,6 +309,11 @@ async fn run(call: &mut Call<'_>, state: &State) -> HttpResponse {
             }
             Err(resp) => return resp,
         }
+    } else if call.method.authorization_type == "COGNITO_USER_POOLS" {
+        match authorizer::cognito(call).await {
+            Ok(ctx) => call.context["authorizer"] = ctx,
+            Err(resp) => return resp,
+        }
     }
     // API key.
     let account = call.ctx.account_id.clone();
@@ -366,12 +371,7 @@ async fn run(call: &mut Call<'_>, state: &State) -> HttpResponse {
     ) else {
         return integrate(call, &integration).await;
     };
-    let stage_key = cache::stage_key(
-        &account,
-        &region,
-        &call.api.api.id,
-        &call.stage.stage_name,
-    );
+    let stage_key = cache::stage_key(&account, &region, &call.api.api.id, &call.stage.stage_name);
     let header = |name: &str| -> Vec<String> {
         call.req
             .headers

@@ -4,21 +4,24 @@
 //! Control plane: RestApis, Resources, Methods, Integrations, method and integration
 //! responses, Models, RequestValidators, Authorizers, Deployments (each a frozen snapshot of
 //! the definition), Stages (patchable method settings, variables, access-log settings), API
-//! keys, usage plans and their keys, GetUsage, FlushStageCache, ImportRestApi/PutRestApi (OpenAPI 3 / Swagger 2
-//! JSON), GetExport, domain names with base path mappings, tags.
+//! keys, usage plans and their keys, GetUsage, FlushStageCache, ImportRestApi/PutRestApi
+//! (OpenAPI 3 / Swagger 2 JSON), GetExport, domain names with base path mappings, tags.
 //!
 //! Data plane ([`invoke`]): resource matching against the deployed snapshot of a stage,
 //! MOCK, AWS_PROXY (Lambda through [`lamina_bus::Invoker`]), HTTP and HTTP_PROXY
-//! integrations, Lambda TOKEN/REQUEST authorizers with cached results, API keys, stage
-//! response caching ([`cache`]: method settings, cache key parameters, TTL,
-//! `Cache-Control: max-age=0`, FlushStageCache).
+//! integrations, Lambda TOKEN/REQUEST authorizers with cached results, COGNITO_USER_POOLS
+//! authorizers ([`cognito`]: JWTs checked against the pool's JWKS, claims in
+//! `requestContext.authorizer.claims`), API keys, stage response caching ([`cache`]: method
+//! settings, cache key parameters, TTL, `Cache-Control: max-age=0`, FlushStageCache).
 //!
 //! Known differences from AWS: YAML OpenAPI documents are not imported (JSON only); AWS
-//! (service) integrations answer 500; COGNITO_USER_POOLS authorizers are stored but not
-//! enforced on the data plane; GetUsage reports zero use until the throttle module counts it.
+//! (service) integrations answer 500; Cognito pools are not Lamina's own yet (the issuer of a
+//! pool is configured with `LAMINA_COGNITO_ISSUERS` or recognised by its `/<pool id>`
+//! suffix, see [`cognito`]); GetUsage reports zero use until the throttle module counts it.
 
 pub mod authorizer;
 pub mod cache;
+pub mod cognito;
 pub mod error;
 pub mod integrations;
 pub mod invoke;

@@ -77,16 +77,10 @@ fn rsa_key(jwk: &Value) -> Option<RsaPublicKey> {
     RsaPublicKey::new(BigUint::from_bytes_be(&n), BigUint::from_bytes_be(&e)).ok()
 }
 
-/// Checks signature and claims of `token` against `jwks` (`{"keys": [...]}`), the issuer,
-/// audiences and the route's required scopes, at `now` (epoch seconds).
-pub fn verify(
-    token: &str,
-    jwks: &Value,
-    issuer: &str,
-    audiences: &[String],
-    required_scopes: &[String],
-    now: i64,
-) -> Result<Verified, Denied> {
+/// Checks the RS256 signature of `token` against `jwks` (`{"keys": [...]}`) and its `exp`
+/// and `nbf` at `now` (epoch seconds); the claims as the token carries them. Shared by HTTP
+/// API JWT authorizers and REST API Cognito user pool authorizers.
+pub fn verify_signed(token: &str, jwks: &Value, now: i64) -> Result<Map<String, Value>, Denied> {
     let parts: Vec<&str> = token.split('.').collect();
     let [h, p, s] = parts.as_slice() else {
         return Err(unauthorized("token is not a JWS"));
@@ -114,6 +108,61 @@ pub fn verify(
     key.verify(Pkcs1v15Sign::new_unprefixed(), &info, &sig)
         .map_err(|_| unauthorized("bad signature"))?;
     let claims = b64json(p)?;
+    match claims.get("exp").and_then(Value::as_f64) {
+        Some(exp) if (exp as i64) > now => {}
+        _ => return Err(unauthorized("expired or no exp")),
+    }
+    if claims
+        .get("nbf")
+        .and_then(Value::as_f64)
+        .is_some_and(|nbf| (nbf as i64) > now)
+    {
+        return Err(unauthorized("not yet valid"));
+    }
+    Ok(claims)
+}
+
+/// The scopes of a token (`scope` as a space-separated string or `scp` as a list).
+pub fn scopes_of(claims: &Map<String, Value>) -> Option<Vec<String>> {
+    claims
+        .get("scope")
+        .or_else(|| claims.get("scp"))
+        .map(|s| match s {
+            Value::String(s) => s.split_whitespace().map(str::to_string).collect(),
+            Value::Array(a) => a
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect(),
+            _ => Vec::new(),
+        })
+}
+
+/// Claims as API Gateway hands them to integrations: every value a string.
+pub fn string_claims(claims: Map<String, Value>) -> Map<String, Value> {
+    claims
+        .into_iter()
+        .map(|(k, v)| {
+            let s = match v {
+                Value::String(s) => Value::String(s),
+                other => Value::String(other.to_string()),
+            };
+            (k, s)
+        })
+        .collect()
+}
+
+/// Checks signature and claims of `token` against `jwks` (`{"keys": [...]}`), the issuer,
+/// audiences and the route's required scopes, at `now` (epoch seconds).
+pub fn verify(
+    token: &str,
+    jwks: &Value,
+    issuer: &str,
+    audiences: &[String],
+    required_scopes: &[String],
+    now: i64,
+) -> Result<Verified, Denied> {
+    let claims = verify_signed(token, jwks, now)?;
     if claims.get("iss").and_then(Value::as_str) != Some(issuer) {
         return Err(unauthorized("issuer mismatch"));
     }
@@ -131,48 +180,17 @@ pub fn verify(
     if !aud_ok {
         return Err(unauthorized("audience mismatch"));
     }
-    match claims.get("exp").and_then(Value::as_f64) {
-        Some(exp) if (exp as i64) > now => {}
-        _ => return Err(unauthorized("expired or no exp")),
-    }
-    if claims
-        .get("nbf")
-        .and_then(Value::as_f64)
-        .is_some_and(|nbf| (nbf as i64) > now)
-    {
-        return Err(unauthorized("not yet valid"));
-    }
-    let scopes: Option<Vec<String>> =
-        claims
-            .get("scope")
-            .or_else(|| claims.get("scp"))
-            .map(|s| match s {
-                Value::String(s) => s.split_whitespace().map(str::to_string).collect(),
-                Value::Array(a) => a
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect(),
-                _ => Vec::new(),
-            });
+    let scopes = scopes_of(&claims);
     if !required_scopes.is_empty() {
         let have = scopes.as_deref().unwrap_or_default();
         if !required_scopes.iter().any(|r| have.contains(r)) {
             return Err(Denied::Forbidden);
         }
     }
-    // API Gateway hands claims to the integration as strings.
-    let claims = claims
-        .into_iter()
-        .map(|(k, v)| {
-            let s = match v {
-                Value::String(s) => Value::String(s),
-                other => Value::String(other.to_string()),
-            };
-            (k, s)
-        })
-        .collect();
-    Ok(Verified { claims, scopes })
+    Ok(Verified {
+        claims: string_claims(claims),
+        scopes,
+    })
 }
 
 struct Cached {
@@ -205,8 +223,25 @@ async fn fetch(issuer: &str) -> Option<Value> {
     get_json(&uri).await
 }
 
-/// The issuer's JWKS, from the cache unless stale or lacking `kid`.
+/// The issuer's JWKS (found through OpenID discovery), from the cache unless stale or
+/// lacking `kid`.
 pub async fn jwks(issuer: &str, kid: Option<&str>) -> Option<Value> {
+    cached_jwks(issuer.to_string(), kid, fetch(issuer)).await
+}
+
+/// The JWKS at `<issuer>/.well-known/jwks.json`, where Cognito user pools publish their
+/// keys, cached like [`jwks`].
+pub async fn jwks_json(issuer: &str, kid: Option<&str>) -> Option<Value> {
+    let url = format!("{}/.well-known/jwks.json", issuer.trim_end_matches('/'));
+    cached_jwks(url.clone(), kid, async move { get_json(&url).await }).await
+}
+
+async fn cached_jwks(
+    cache_key: String,
+    kid: Option<&str>,
+    fetch: impl std::future::Future<Output = Option<Value>>,
+) -> Option<Value> {
+    let issuer = cache_key.as_str();
     let has_kid = |j: &Value| {
         kid.is_none_or(|k| {
             j.get("keys").and_then(Value::as_array).is_some_and(|ks| {
@@ -224,7 +259,7 @@ pub async fn jwks(issuer: &str, kid: Option<&str>) -> Option<Value> {
             }
         }
     }
-    let fresh = fetch(issuer).await?;
+    let fresh = fetch.await?;
     cache().lock().unwrap_or_else(|p| p.into_inner()).insert(
         issuer.to_string(),
         Cached {

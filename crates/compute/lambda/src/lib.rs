@@ -2,7 +2,10 @@
 //!
 //! * `ops/`: the control plane and Invoke, as operation families (see `ops/mod.rs`);
 //! * `sandbox/`: execution environments — one native process per environment speaking the
-//!   Lambda Runtime API on its own loopback listener, warm reuse, timeouts, limits;
+//!   Lambda Runtime API on its own loopback listener, warm reuse, timeouts, limits; isolation
+//!   layers where the host allows them (cgroups; pid and mount namespaces with a read-only
+//!   root, the package read-only at `/var/task`, layers at `/opt`, a private `/tmp`; a seccomp
+//!   deny-list), each detected at startup and listed in `/_lamina/health` (docs/lambda.md);
 //! * `invoke/`: concurrency limits (reserved and the account's unreserved pool; 429 with
 //!   AWS's reasons), the durable asynchronous queue ([`Lambda::start_background`]: leased
 //!   claims, retries, maximum event age, OnSuccess/OnFailure destinations and dead-letter

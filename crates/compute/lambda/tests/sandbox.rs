@@ -77,6 +77,16 @@ fn code(env: &Env, name: &str, files: &[(&str, &str)]) -> PathBuf {
     d
 }
 
+/// The task root as the function sees it: AWS's /var/task inside a mount namespace, the
+/// package's own directory without one.
+fn task_root(e: &Env, code_dir: &Path) -> String {
+    if e.manager.isolation()["namespaces"]["active"] == true {
+        "/var/task".into()
+    } else {
+        code_dir.display().to_string()
+    }
+}
+
 fn spec(code_dir: &Path, runtime: &str, handler: &str, timeout_s: u64) -> FunctionSpec {
     let name = code_dir.file_name().unwrap().to_string_lossy().to_string();
     FunctionSpec {
@@ -241,8 +251,9 @@ async fn sandbox_python_handler_env_warm_reuse_and_logs() {
     assert!(v["remaining"].as_u64().unwrap() > 2000 && v["remaining"].as_u64().unwrap() <= 3000);
     assert_eq!(v["greeting"], "hello");
     assert_eq!(v["endpoint"], "http://127.0.0.1:4566");
-    assert_eq!(v["cwd"], dir.display().to_string());
-    assert_eq!(v["task_root"], dir.display().to_string());
+    let task = task_root(&e, &dir);
+    assert_eq!(v["cwd"], task);
+    assert_eq!(v["task_root"], task);
     assert_eq!(v["exec_env"], "AWS_Lambda_python3.12");
     assert_eq!(v["tz"], ":UTC");
     assert!(v["tmp"].as_str().unwrap().ends_with("/tmp"));
@@ -763,11 +774,7 @@ async fn sandbox_provided_bootstrap_and_runtime_api() {
         .await
         .unwrap();
     // inside a mount namespace the task root is /var/task, as on AWS
-    let task = if e.manager.isolation()["namespaces"]["active"] == true {
-        "/var/task".to_string()
-    } else {
-        empty.display().to_string()
-    };
+    let task = task_root(&e, &empty);
     assert_eq!(
         json_of(&o),
         json!({

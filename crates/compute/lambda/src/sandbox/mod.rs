@@ -8,11 +8,15 @@
 //!
 //! Each sandbox is one runtime process in its own process group, with its own Runtime API
 //! listener (`api`), output pipe and CloudWatch log stream (`logs`), private tmp dir, and —
-//! where the host allows — its own cgroup (`cgroup`). Sandboxes are pooled per function
-//! version and revision (`pool`), reused while warm, reaped when idle, and discarded after a
-//! timeout or a crash. Known differences from AWS: no pid/mount namespaces yet (so `/tmp` is
-//! private only through `TMPDIR`, and layers are under `<sandbox>/opt`, not `/opt`), and the
-//! CPU share is a weight, not a hard cap, unless `LAMINA_LAMBDA_CPU_QUOTA=1`.
+//! where the host allows, each layer detected at startup and reported in `/_lamina/health` —
+//! its own cgroup (`cgroup`), pid and mount namespaces with a read-only root, the package at
+//! `/var/task`, layers at `/opt`, its own `/tmp`, and a seccomp deny-list (`isolate`).
+//! Sandboxes are pooled per function version and revision (`pool`), reused while warm, reaped
+//! when idle, and discarded after a timeout or a crash. Known differences from AWS: the
+//! runtime runs as Lamina's user, no network namespace, the root view is the host's
+//! filesystem (read-only); without namespaces `/tmp` is private only through `TMPDIR` and
+//! layers are under `<sandbox>/opt`; the CPU share is a weight, not a hard cap, unless
+//! `LAMINA_LAMBDA_CPU_QUOTA=1`.
 
 mod api;
 mod cgroup;

@@ -75,8 +75,7 @@ impl Inner {
         }
         let cgroups = Cgroups::detect();
         let sandboxes_dir = config.work_dir.join("sandboxes");
-        let isolation =
-            Isolation::detect(
+        let isolation = Isolation::detect(
             &sandboxes_dir.join(format!("probe-{}", std::process::id())),
             config.namespaces,
         );
@@ -142,7 +141,13 @@ impl Inner {
                 }
             }
         };
-        drop(stale);
+        // stopping them (kill, wait for the cgroup to empty) is not this invocation's business
+        if let Some(stale) = stale.filter(|v| !v.is_empty()) {
+            match tokio::runtime::Handle::try_current() {
+                Ok(h) => drop(h.spawn_blocking(move || drop(stale))),
+                Err(_) => drop(stale),
+            }
+        }
         found
     }
 

@@ -417,8 +417,46 @@ pub fn mock(call: &Call<'_>, i: &Integration) -> HttpResponse {
     method_response(call, ir, b"", &[])
 }
 
+/// The value of a request-parameter mapping source: `method.request.{path,querystring,header}.x`,
+/// `stageVariables.x`, `context.x` or a `'literal'`.
+fn param_source(call: &Call<'_>, source: &str) -> Option<String> {
+    let source = source.trim();
+    if let Some(lit) = source.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) {
+        return Some(lit.to_string());
+    }
+    if let Some(p) = source.strip_prefix("method.request.path.") {
+        return call.path_params.get(p).cloned();
+    }
+    if let Some(q) = source.strip_prefix("method.request.querystring.") {
+        return call
+            .query
+            .iter()
+            .rev()
+            .find(|(k, _)| k == q)
+            .map(|(_, v)| v.clone());
+    }
+    if let Some(h) = source.strip_prefix("method.request.header.") {
+        return call.req.header(h).map(str::to_string);
+    }
+    if let Some(v) = source.strip_prefix("stageVariables.") {
+        return call.stage.variables.as_ref()?.get(v).cloned();
+    }
+    if let Some(c) = source.strip_prefix("context.") {
+        let mut v = &call.context;
+        for part in c.split('.') {
+            v = v.get(part)?;
+        }
+        return match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Null => None,
+            other => Some(other.to_string()),
+        };
+    }
+    None
+}
+
 /// Substitutes `{name}` in the integration URI from the integration's request parameters
-/// (`integration.request.path.x` ← `method.request.path.y`) or same-named path parameters.
+/// (`integration.request.path.x` ← any mapping source) or same-named path parameters.
 fn target_uri(call: &Call<'_>, i: &Integration) -> String {
     let mut uri = i.uri.clone().unwrap_or_default();
     let mut values: BTreeMap<String, String> = call.path_params.clone();
@@ -426,12 +464,8 @@ fn target_uri(call: &Call<'_>, i: &Integration) -> String {
         let Some(name) = target.strip_prefix("integration.request.path.") else {
             continue;
         };
-        if let Some(p) = source.strip_prefix("method.request.path.")
-            && let Some(v) = call.path_params.get(p)
-        {
-            values.insert(name.to_string(), v.clone());
-        } else if let Some(lit) = source.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) {
-            values.insert(name.to_string(), lit.to_string());
+        if let Some(v) = param_source(call, source) {
+            values.insert(name.to_string(), v);
         }
     }
     for (k, v) in &values {
@@ -483,6 +517,23 @@ pub async fn http(call: &Call<'_>, i: &Integration) -> HttpResponse {
         }
     } else if let Some(ct) = call.req.header("content-type") {
         headers.push(("content-type".into(), ct.to_string()));
+    }
+    // Mapped query strings and headers (`integration.request.querystring.x` /
+    // `integration.request.header.X` from a method request parameter, a stage variable or a
+    // 'literal'); a source without a value is left out.
+    for (target, source) in i.request_parameters.iter().flatten() {
+        let Some(value) = param_source(call, source) else {
+            continue;
+        };
+        if let Some(name) = target.strip_prefix("integration.request.querystring.") {
+            uri.push(if uri.contains('?') { '&' } else { '?' });
+            uri.push_str(&vtl::url_encode(name));
+            uri.push('=');
+            uri.push_str(&vtl::url_encode(&value));
+        } else if let Some(name) = target.strip_prefix("integration.request.header.") {
+            headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+            headers.push((name.to_string(), value));
+        }
     }
     let fut = http_request(&method, &uri, &headers, &body);
     let resp = match tokio::time::timeout(timeout_of(i), fut).await {

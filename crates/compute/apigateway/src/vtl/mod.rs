@@ -35,6 +35,8 @@ mod parse;
 mod tests;
 mod value;
 
+pub(crate) use methods::url_encode;
+
 use std::collections::BTreeMap;
 
 pub use jsonpath::{JsonPathError, select as json_path};

@@ -153,9 +153,16 @@ async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
         store.clone(),
         lamina_sns::SnsConfig {
             endpoint: format!("http://{function_endpoint}"),
+            https: lamina_sns::HttpsOptions {
+                ca_file: cfg.sns_ca_file.clone(),
+                insecure: cfg.sns_https_insecure,
+            },
             ..Default::default()
         },
     );
+    // An unreadable --sns-ca-file stops the start rather than failing every https delivery.
+    sns.check_https()
+        .map_err(|e| anyhow::anyhow!("--sns-ca-file: {e}"))?;
     sns.set_queue_sender(sqs.clone());
     sns.set_invoker(lambda.clone());
     lambda.set_topic_publisher(Arc::new(sns.clone()));

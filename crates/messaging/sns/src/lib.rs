@@ -21,9 +21,14 @@
 //! and self-signed certificate generated once and kept in the store; the certificate is
 //! served at the `SigningCertURL` by [`Sns::admin`], with the inspection listing.
 //!
+//! `https` endpoints are delivered to over TLS (rustls, ring provider), the certificate checked
+//! against the webpki roots plus an optional CA file, or not at all for local testing
+//! ([`HttpsOptions`]; `--sns-ca-file`, `--sns-https-insecure`). A delivery whose handshake
+//! fails (an untrusted certificate) follows the retry policy like any failed delivery.
+//!
 //! Known differences from AWS:
-//! * `https` endpoints are not delivered to (no TLS client in Lamina): those deliveries fail
-//!   and follow the retry policy; `http` works.
+//! * The system's trust store is not read: the webpki roots (Mozilla's) are built in, and a
+//!   private CA is added with `--sns-ca-file`.
 //! * Platform applications, SMS sandbox and SMS attributes are not implemented; `sms`,
 //!   `email`, `email-json` and `application` deliveries are recorded, never sent.
 //! * Retries to SQS and Lambda are bounded (10 attempts with backoff), not AWS's 23 days.
@@ -42,6 +47,7 @@ mod store;
 mod types;
 
 pub use admin::AdminResponse;
+pub use delivery::tls::HttpsOptions;
 pub use error::SnsError;
 pub use provider::SnsService;
 
@@ -62,6 +68,8 @@ pub struct SnsConfig {
     pub idle_poll_ms: u64,
     /// Timeout of one HTTP delivery attempt.
     pub http_timeout_ms: u64,
+    /// How `https` endpoints' certificates are checked.
+    pub https: HttpsOptions,
 }
 
 impl Default for SnsConfig {
@@ -72,6 +80,7 @@ impl Default for SnsConfig {
             retry_base_ms: 1000,
             idle_poll_ms: 500,
             http_timeout_ms: 15_000,
+            https: HttpsOptions::default(),
         }
     }
 }
@@ -89,6 +98,8 @@ pub(crate) struct Inner {
     pub invoker: OnceLock<Arc<dyn Invoker>>,
     pub signer: tokio::sync::OnceCell<Arc<sign::Signer>>,
     pub wake: tokio::sync::Notify,
+    /// The TLS connector of `https` deliveries (or why it cannot be built), on first use.
+    pub tls: OnceLock<Result<tokio_rustls::TlsConnector, String>>,
 }
 
 impl Sns {
@@ -101,6 +112,7 @@ impl Sns {
                 invoker: OnceLock::new(),
                 signer: tokio::sync::OnceCell::new(),
                 wake: tokio::sync::Notify::new(),
+                tls: OnceLock::new(),
             }),
         }
     }
@@ -126,6 +138,16 @@ impl Sns {
     /// outbox records were handled.
     pub async fn deliver_due(&self) -> Result<usize, SnsError> {
         delivery::pass(&self.inner).await
+    }
+
+    /// Builds the TLS client of `https` deliveries now: `Err` says why it cannot be (an
+    /// unreadable or empty CA file), so the binary can refuse to start instead of failing
+    /// every delivery.
+    pub fn check_https(&self) -> Result<(), String> {
+        delivery::https(&self.inner)
+            .as_ref()
+            .map(|_| ())
+            .map_err(Clone::clone)
     }
 
     /// The signing certificate in PEM (generated on first use).

@@ -4,6 +4,7 @@
 
 pub mod http;
 pub mod render;
+pub mod tls;
 
 use crate::Inner;
 use crate::error::{Result, SnsError};
@@ -27,6 +28,13 @@ const CONCURRENCY: usize = 32;
 const MAX_RETRY_MS: u64 = 60_000;
 
 /// The signer, loaded from the store or generated once (and stored) on first use.
+/// The TLS connector of `https` deliveries, built on first use from the configuration.
+pub fn https(inner: &Inner) -> &std::result::Result<tokio_rustls::TlsConnector, String> {
+    inner
+        .tls
+        .get_or_init(|| tls::connector(&inner.config.https))
+}
+
 pub async fn signer(inner: &Inner) -> Result<Arc<Signer>> {
     inner
         .signer
@@ -412,7 +420,8 @@ async fn attempt(inner: &Inner, d: &Delivery) -> std::result::Result<(), String>
                 headers.push(("x-amz-sns-rawdelivery", "true".to_string()));
             }
             let timeout = Duration::from_millis(inner.config.http_timeout_ms);
-            match http::post(&d.endpoint, &headers, body.as_bytes(), timeout).await? {
+            let tls = https(inner).as_ref().map_err(String::as_str);
+            match http::post(&d.endpoint, &headers, body.as_bytes(), timeout, tls).await? {
                 200..=299 => Ok(()),
                 status => Err(format!("endpoint answered {status}")),
             }

@@ -19,7 +19,7 @@ use lamina_wire::{HttpRequest, HttpResponse, RawContext};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 /// Process-wide data-plane state that may be rebuilt: token buckets and authorizer results.
 #[derive(Default)]
@@ -34,13 +34,16 @@ pub fn message(status: u16, body: &str) -> HttpResponse {
         status,
         headers: vec![
             ("Content-Type".into(), "application/json".into()),
-            ("x-amzn-ErrorType".into(), error_type(status).into()),
+            ("x-amzn-ErrorType".into(), error_type(status, body).into()),
         ],
         body: body.to_string().into_bytes().into(),
     }
 }
 
-fn error_type(status: u16) -> &'static str {
+fn error_type(status: u16, body: &str) -> &'static str {
+    if body == MISSING_TOKEN {
+        return "MissingAuthenticationTokenException";
+    }
     match status {
         401 => "UnauthorizedException",
         403 => "ForbiddenException",
@@ -319,6 +322,7 @@ async fn run(call: &mut Call<'_>, state: &State) -> HttpResponse {
     let account = call.ctx.account_id.clone();
     let region = call.ctx.region.clone();
     let mut checks = Vec::new();
+    let mut grant_used = None;
     let settings = serde_json::to_value(&call.stage.method_settings).unwrap_or(Value::Null);
     let stage_limit = throttle::stage_method_limit(
         &escape_settings(&settings),
@@ -348,12 +352,34 @@ async fn run(call: &mut Call<'_>, state: &State) -> HttpResponse {
                 if let Some(b) = grant.bucket(&account, &region) {
                     checks.push(b);
                 }
+                grant_used = Some(grant);
             }
             None => return message(403, throttle::FORBIDDEN),
         }
     }
     if let Some((status, body)) = state.throttles.check(&checks, Instant::now()).response() {
         return message(status, body);
+    }
+    // Usage-plan quota: every request with a key counts (GetUsage reads the same counters);
+    // past the plan's quota 429 Limit Exceeded. A store failure lets the request through.
+    if let Some(grant) = &grant_used {
+        let plan = throttle::PlanScope {
+            account: &account,
+            region: &region,
+            plan_id: &grant.plan_id,
+        };
+        let usage = throttle::Usage::new(call.gw.store.clone());
+        match usage
+            .consume(plan, &grant.key_id, grant.quota.as_ref(), SystemTime::now())
+            .await
+        {
+            Ok(decision) => {
+                if let Some((status, body)) = decision.response() {
+                    return message(status, body);
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "counting usage-plan use"),
+        }
     }
     // Request validation.
     if let Some(resp) = validate(call) {

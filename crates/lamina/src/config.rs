@@ -22,6 +22,7 @@ OPTIONS (each also settable by the environment variable shown):
     --port <PORT>          port (0 picks a free one)       LAMINA_PORT        [4566]
     --data-dir <DIR>       where state is kept             LAMINA_DATA_DIR    [./.lamina]
     --in-memory            keep state in memory only       LAMINA_IN_MEMORY=1
+    --cache-size <MIB>     the store's page cache, MiB     LAMINA_CACHE_SIZE  [64]
     --region <REGION>      default region                  LAMINA_REGION      [us-east-1]
     --account-id <ID>      account id of the default user  LAMINA_ACCOUNT_ID  [000000000000]
     --auth <MODE>          accept (any key) | verify (SigV4) LAMINA_AUTH      [accept]
@@ -29,11 +30,6 @@ OPTIONS (each also settable by the environment variable shown):
     --dynamodb-enforce-throughput  throttle PROVISIONED tables  LAMINA_DYNAMODB_ENFORCE_THROUGHPUT=1
     --code-root <DIR>      where CloudFormation reads a relative local CodeUri
                                                            LAMINA_CODE_ROOT   [working directory]
-    --sns-ca-file <FILE>   PEM certificates trusted for SNS https subscriptions besides the
-                           built-in webpki roots (a private CA, a self-signed endpoint)
-                                                           LAMINA_SNS_CA_FILE
-    --sns-https-insecure   SNS https deliveries accept any certificate (local testing only)
-                                                           LAMINA_SNS_HTTPS_INSECURE=1
 
 LAMINA_LAMBDA_ASYNC_RETRY_DELAYS_MS=60000,120000 sets the waits before the retries of failed
 asynchronous Lambda invocations (AWS's are about 1 and 2 minutes; tests use short ones).
@@ -48,6 +44,8 @@ pub struct ServeConfig {
     pub port: u16,
     pub data_dir: PathBuf,
     pub in_memory: bool,
+    /// The durable store's page cache in MiB (`--cache-size`).
+    pub cache_size_mib: usize,
     pub region: String,
     pub account_id: String,
     pub auth: String,
@@ -60,10 +58,6 @@ pub struct ServeConfig {
     pub lambda_async_retry_delays: Option<Vec<Duration>>,
     /// Where the SAM transform reads a relative local `CodeUri`/`ContentUri` (absolute).
     pub code_root: PathBuf,
-    /// `--sns-ca-file`: extra trusted certificates (PEM) for SNS https deliveries (absolute).
-    pub sns_ca_file: Option<PathBuf>,
-    /// `--sns-https-insecure`: SNS https deliveries skip certificate verification.
-    pub sns_https_insecure: bool,
 }
 
 /// `dir` made absolute against the working directory (a later `cd` must not move it).
@@ -92,6 +86,15 @@ fn parse_delays(v: &str) -> Result<Vec<Duration>, String> {
     Ok(delays)
 }
 
+/// A cache size in MiB: a whole number up to 1 TiB.
+fn parse_mib(v: &str) -> Result<usize, String> {
+    v.trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|n| *n <= 1 << 20)
+        .ok_or_else(|| format!("not a size in MiB (0 to 1048576): {v}"))
+}
+
 impl ServeConfig {
     /// Reads flags over environment over defaults. `env` is injected for tests.
     pub fn parse(args: &[String], env: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
@@ -108,6 +111,10 @@ impl ServeConfig {
                 .unwrap_or_else(|| ".lamina".into()),
             in_memory: env("LAMINA_IN_MEMORY")
                 .is_some_and(|v| matches!(v.as_str(), "1" | "true" | "yes")),
+            cache_size_mib: match env("LAMINA_CACHE_SIZE") {
+                Some(v) => parse_mib(&v).map_err(|e| format!("LAMINA_CACHE_SIZE: {e}"))?,
+                None => 64,
+            },
             region: env("LAMINA_REGION").unwrap_or_else(|| "us-east-1".into()),
             account_id: env("LAMINA_ACCOUNT_ID").unwrap_or_else(|| "000000000000".into()),
             auth: env("LAMINA_AUTH").unwrap_or_else(|| "accept".into()),
@@ -123,11 +130,6 @@ impl ServeConfig {
             code_root: env("LAMINA_CODE_ROOT")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| ".".into()),
-            sns_ca_file: env("LAMINA_SNS_CA_FILE")
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from),
-            sns_https_insecure: env("LAMINA_SNS_HTTPS_INSECURE")
-                .is_some_and(|v| matches!(v.as_str(), "1" | "true" | "yes")),
         };
         let mut it = args.iter();
         while let Some(arg) = it.next() {
@@ -149,14 +151,16 @@ impl ServeConfig {
                 }
                 "--data-dir" => c.data_dir = PathBuf::from(value()?),
                 "--in-memory" => c.in_memory = true,
+                "--cache-size" => {
+                    c.cache_size_mib =
+                        parse_mib(&value()?).map_err(|e| format!("--cache-size: {e}"))?;
+                }
                 "--region" => c.region = value()?,
                 "--account-id" => c.account_id = value()?,
                 "--auth" => c.auth = value()?,
                 "--log" => c.log = value()?,
                 "--dynamodb-enforce-throughput" => c.dynamodb_enforce_throughput = true,
                 "--code-root" => c.code_root = PathBuf::from(value()?),
-                "--sns-ca-file" => c.sns_ca_file = Some(PathBuf::from(value()?)),
-                "--sns-https-insecure" => c.sns_https_insecure = true,
                 other => return Err(format!("unknown option: {other}")),
             }
         }
@@ -173,7 +177,6 @@ impl ServeConfig {
             return Err("--region must not be empty".into());
         }
         c.code_root = absolute(c.code_root);
-        c.sns_ca_file = c.sns_ca_file.map(absolute);
         Ok(c)
     }
 }
@@ -199,24 +202,19 @@ mod tests {
     }
 
     #[test]
-    fn sns_https_trust_from_flags_or_env() {
-        let c = ServeConfig::parse(&[], |_| None).unwrap();
-        assert_eq!((c.sns_ca_file, c.sns_https_insecure), (None, false));
-        let env = |k: &str| match k {
-            "LAMINA_SNS_CA_FILE" => Some("/etc/ca.pem".to_string()),
-            "LAMINA_SNS_HTTPS_INSECURE" => Some("1".to_string()),
-            _ => None,
-        };
-        let c = ServeConfig::parse(&[], env).unwrap();
-        assert_eq!(c.sns_ca_file, Some(PathBuf::from("/etc/ca.pem")));
-        assert!(c.sns_https_insecure);
-        let c = ServeConfig::parse(&args("--sns-ca-file ca.pem --sns-https-insecure"), |_| None)
-            .unwrap();
+    fn cache_size() {
         assert_eq!(
-            c.sns_ca_file,
-            Some(std::env::current_dir().unwrap().join("ca.pem"))
+            ServeConfig::parse(&[], |_| None).unwrap().cache_size_mib,
+            64
         );
-        assert!(c.sns_https_insecure);
+        let env = |k: &str| (k == "LAMINA_CACHE_SIZE").then(|| "256".to_string());
+        assert_eq!(ServeConfig::parse(&[], env).unwrap().cache_size_mib, 256);
+        let c = ServeConfig::parse(&args("--cache-size 16"), env).unwrap();
+        assert_eq!(c.cache_size_mib, 16);
+        assert!(ServeConfig::parse(&args("--cache-size 1G"), |_| None).is_err());
+        assert!(ServeConfig::parse(&args("--cache-size -1"), |_| None).is_err());
+        let bad = |k: &str| (k == "LAMINA_CACHE_SIZE").then(|| "lots".to_string());
+        assert!(ServeConfig::parse(&[], bad).is_err());
     }
 
     #[test]

@@ -90,8 +90,11 @@ async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
     } else {
         std::fs::create_dir_all(&cfg.data_dir)
             .with_context(|| format!("creating data dir {}", cfg.data_dir.display()))?;
-        let store = lamina_storage_redb::RedbStore::open(&cfg.data_dir)
-            .with_context(|| format!("opening the store in {}", cfg.data_dir.display()))?;
+        let store = lamina_storage_redb::RedbStore::open_with_cache(
+            &cfg.data_dir,
+            cfg.cache_size_mib << 20,
+        )
+        .with_context(|| format!("opening the store in {}", cfg.data_dir.display()))?;
         (store, master_key(&cfg.data_dir)?)
     };
 

@@ -30,6 +30,11 @@ OPTIONS (each also settable by the environment variable shown):
     --dynamodb-enforce-throughput  throttle PROVISIONED tables  LAMINA_DYNAMODB_ENFORCE_THROUGHPUT=1
     --code-root <DIR>      where CloudFormation reads a relative local CodeUri
                                                            LAMINA_CODE_ROOT   [working directory]
+    --sns-ca-file <FILE>   PEM certificates trusted for SNS https subscriptions besides the
+                           built-in webpki roots (a private CA, a self-signed endpoint)
+                                                           LAMINA_SNS_CA_FILE
+    --sns-https-insecure   SNS https deliveries accept any certificate (local testing only)
+                                                           LAMINA_SNS_HTTPS_INSECURE=1
 
 LAMINA_LAMBDA_ASYNC_RETRY_DELAYS_MS=60000,120000 sets the waits before the retries of failed
 asynchronous Lambda invocations (AWS's are about 1 and 2 minutes; tests use short ones).
@@ -58,6 +63,10 @@ pub struct ServeConfig {
     pub lambda_async_retry_delays: Option<Vec<Duration>>,
     /// Where the SAM transform reads a relative local `CodeUri`/`ContentUri` (absolute).
     pub code_root: PathBuf,
+    /// `--sns-ca-file`: extra trusted certificates (PEM) for SNS https deliveries (absolute).
+    pub sns_ca_file: Option<PathBuf>,
+    /// `--sns-https-insecure`: SNS https deliveries skip certificate verification.
+    pub sns_https_insecure: bool,
 }
 
 /// `dir` made absolute against the working directory (a later `cd` must not move it).
@@ -130,6 +139,11 @@ impl ServeConfig {
             code_root: env("LAMINA_CODE_ROOT")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| ".".into()),
+            sns_ca_file: env("LAMINA_SNS_CA_FILE")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
+            sns_https_insecure: env("LAMINA_SNS_HTTPS_INSECURE")
+                .is_some_and(|v| matches!(v.as_str(), "1" | "true" | "yes")),
         };
         let mut it = args.iter();
         while let Some(arg) = it.next() {
@@ -161,6 +175,8 @@ impl ServeConfig {
                 "--log" => c.log = value()?,
                 "--dynamodb-enforce-throughput" => c.dynamodb_enforce_throughput = true,
                 "--code-root" => c.code_root = PathBuf::from(value()?),
+                "--sns-ca-file" => c.sns_ca_file = Some(PathBuf::from(value()?)),
+                "--sns-https-insecure" => c.sns_https_insecure = true,
                 other => return Err(format!("unknown option: {other}")),
             }
         }
@@ -177,6 +193,7 @@ impl ServeConfig {
             return Err("--region must not be empty".into());
         }
         c.code_root = absolute(c.code_root);
+        c.sns_ca_file = c.sns_ca_file.map(absolute);
         Ok(c)
     }
 }
@@ -199,6 +216,27 @@ mod tests {
         assert_eq!(c.region, "us-east-1");
         assert_eq!(c.account_id, "000000000000");
         assert_eq!(c.code_root, std::env::current_dir().unwrap().join("."));
+    }
+
+    #[test]
+    fn sns_https_trust_from_flags_or_env() {
+        let c = ServeConfig::parse(&[], |_| None).unwrap();
+        assert_eq!((c.sns_ca_file, c.sns_https_insecure), (None, false));
+        let env = |k: &str| match k {
+            "LAMINA_SNS_CA_FILE" => Some("/etc/ca.pem".to_string()),
+            "LAMINA_SNS_HTTPS_INSECURE" => Some("1".to_string()),
+            _ => None,
+        };
+        let c = ServeConfig::parse(&[], env).unwrap();
+        assert_eq!(c.sns_ca_file, Some(PathBuf::from("/etc/ca.pem")));
+        assert!(c.sns_https_insecure);
+        let c = ServeConfig::parse(&args("--sns-ca-file ca.pem --sns-https-insecure"), |_| None)
+            .unwrap();
+        assert_eq!(
+            c.sns_ca_file,
+            Some(std::env::current_dir().unwrap().join("ca.pem"))
+        );
+        assert!(c.sns_https_insecure);
     }
 
     #[test]

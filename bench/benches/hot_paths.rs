@@ -121,5 +121,29 @@ fn stores(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, codec, dynamodb_values, dynamodb_expressions, stores);
+/// The whole in-process request path (gateway, codec, validation, service) on the memory
+/// store: CPU per request without HTTP and without fsync.
+fn requests(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let gw = rt.block_on(lamina_bench::ddb_gateway(lamina_storage_memory::MemoryStore::new()));
+    let puts: Vec<_> = (0..1000).map(lamina_bench::put_item_request_n).collect();
+    let gets: Vec<_> = (0..1000).map(lamina_bench::get_item_request_n).collect();
+    let mut i = 0usize;
+    c.bench_function("request/put_item_1kb_memory", |b| {
+        b.iter(|| {
+            i = (i + 1) % puts.len();
+            let r = rt.block_on(gw.handle(puts[i].clone(), "http://localhost".into()));
+            assert_eq!(r.status, 200);
+        })
+    });
+    c.bench_function("request/get_item_1kb_memory", |b| {
+        b.iter(|| {
+            i = (i + 1) % gets.len();
+            let r = rt.block_on(gw.handle(gets[i].clone(), "http://localhost".into()));
+            assert_eq!(r.status, 200);
+        })
+    });
+}
+
+criterion_group!(benches, codec, dynamodb_values, dynamodb_expressions, stores, requests);
 criterion_main!(benches);

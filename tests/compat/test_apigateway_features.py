@@ -397,3 +397,173 @@ def test_cognito_user_pools_authorizer(apigw, client, endpoint, user_pool):
     status, ctx = get("/orders", key.sign(access))
     assert status == 200 and ctx["claims"]["scope"] == "orders/read orders/write"
     assert get("/orders", key.sign({**access, "scope": "orders/write"})) == unauthorized
+
+
+# ---------------------------------------------------------------- AWS service integrations
+
+
+def service_method(apigw, api, rid, verb, uri, templates, responses, method_params=None,
+                   integration_params=None, http_method="POST"):
+    apigw.put_method(restApiId=api, resourceId=rid, httpMethod=verb, authorizationType="NONE",
+                     requestParameters=method_params or {})
+    apigw.put_integration(restApiId=api, resourceId=rid, httpMethod=verb, type="AWS",
+                          integrationHttpMethod=http_method, uri=uri,
+                          credentials=f"arn:aws:iam::{ACCOUNT}:role/apigw-service",
+                          requestParameters=integration_params or {},
+                          requestTemplates=templates)
+    for status, pattern, template in responses:
+        apigw.put_method_response(restApiId=api, resourceId=rid, httpMethod=verb,
+                                  statusCode=status)
+        kw = {"selectionPattern": pattern} if pattern else {}
+        apigw.put_integration_response(restApiId=api, resourceId=rid, httpMethod=verb,
+                                       statusCode=status, **kw,
+                                       responseTemplates={"application/json": template}
+                                       if template is not None else {})
+
+
+def test_dynamodb_integration_put_and_query(apigw, client, endpoint):
+    ddb = client("dynamodb")
+    table = f"apigw-items-{uuid.uuid4().hex[:6]}"
+    ddb.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
+                     AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"},
+                                           {"AttributeName": "at", "AttributeType": "N"}],
+                     KeySchema=[{"AttributeName": "id", "KeyType": "HASH"},
+                                {"AttributeName": "at", "KeyType": "RANGE"}])
+    api = apigw.create_rest_api(name="ddb")["id"]
+    items = apigw.create_resource(restApiId=api, parentId=root_id(apigw, api), pathPart="items")
+    item = apigw.create_resource(restApiId=api, parentId=items["id"], pathPart="{id}")
+    put = ('{"TableName": "%s", "Item": {"id": {"S": "$input.path(\'$.id\')"}, '
+           '"at": {"N": "$input.path(\'$.at\')"}, '
+           '"name": {"S": "$util.escapeJavaScript($input.path(\'$.name\'))"}, '
+           '"source": {"S": "$context.requestId"}}}' % table)
+    service_method(apigw, api, items["id"], "POST",
+                   f"arn:aws:apigateway:{REGION}:dynamodb:action/PutItem",
+                   {"application/json": put},
+                   [("200", None, '{"stored": "$input.path(\'$\')"}'),
+                    ("400", "4\\d{2}", '{"error": "$input.path(\'$.message\')"}')])
+    query = ('{"TableName": "%s", "KeyConditionExpression": "id = :id", '
+             '"ExpressionAttributeValues": {":id": {"S": "$input.params(\'id\')"}}, '
+             '"ScanIndexForward": false}' % table)
+    listing = ('#set($root = $input.path(\'$\')){"count": $root.Count, "items": ['
+               '#foreach($i in $root.Items){"at": $i.at.N, "name": "$util.escapeJavaScript($i.name.S)"}'
+               '#if($foreach.hasNext),#end#end]}')
+    service_method(apigw, api, item["id"], "GET",
+                   f"arn:aws:apigateway:{REGION}:dynamodb:action/Query",
+                   {"application/json": query}, [("200", None, listing)],
+                   method_params={"method.request.path.id": True})
+    apigw.create_deployment(restApiId=api, stageName="prod")
+
+    for at, name in ((1, "first"), (2, 'second "quoted"')):
+        status, _, body = invoke(endpoint, api, "prod", "POST", "/items",
+                                 headers={"Content-Type": "application/json"},
+                                 body=json.dumps({"id": "u1", "at": at, "name": name}))
+        assert status == 200, body
+        assert json.loads(body) == {"stored": "{}"}
+    got = ddb.get_item(TableName=table, Key={"id": {"S": "u1"}, "at": {"N": "2"}})["Item"]
+    assert got["name"] == {"S": 'second "quoted"'} and got["source"]["S"]
+    status, _, body = invoke(endpoint, api, "prod", "GET", "/items/u1")
+    assert status == 200, body
+    assert json.loads(body) == {"count": 2, "items": [{"at": 2, "name": 'second "quoted"'},
+                                                     {"at": 1, "name": "first"}]}
+    status, _, body = invoke(endpoint, api, "prod", "GET", "/items/nobody")
+    assert (status, json.loads(body)) == (200, {"count": 0, "items": []})
+    # A DynamoDB error (an empty key) selects the 4xx integration response.
+    status, _, body = invoke(endpoint, api, "prod", "POST", "/items",
+                             headers={"Content-Type": "application/json"},
+                             body=json.dumps({"id": "", "at": 1, "name": "x"}))
+    assert status == 400, body
+    assert "empty string" in json.loads(body)["error"]
+    assert ddb.scan(TableName=table)["Count"] == 2
+
+
+def test_sqs_integration_path_and_action_forms(apigw, client, endpoint):
+    sqs = client("sqs")
+    name = f"apigw-q-{uuid.uuid4().hex[:6]}"
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    api = apigw.create_rest_api(name="sqs")["id"]
+    root = root_id(apigw, api)
+    form = {"integration.request.header.Content-Type": "'application/x-www-form-urlencoded'"}
+    send = {"application/json": "Action=SendMessage&MessageBody=$util.urlEncode($input.body)"}
+    orders = apigw.create_resource(restApiId=api, parentId=root, pathPart="orders")
+    service_method(apigw, api, orders["id"], "POST",
+                   f"arn:aws:apigateway:{REGION}:sqs:path/{ACCOUNT}/{name}", send,
+                   [("200", None, None)], integration_params=form)
+    xml = apigw.create_resource(restApiId=api, parentId=root, pathPart="xml")
+    service_method(apigw, api, xml["id"], "POST",
+                   f"arn:aws:apigateway:{REGION}:sqs:path/{ACCOUNT}/{name}", send,
+                   [("200", None, None)],
+                   integration_params={**form, "integration.request.header.Accept": "'text/xml'"})
+    missing = apigw.create_resource(restApiId=api, parentId=root, pathPart="missing")
+    service_method(apigw, api, missing["id"], "POST",
+                   f"arn:aws:apigateway:{REGION}:sqs:path/{ACCOUNT}/no-such-queue", send,
+                   [("200", None, None),
+                    ("502", "4\\d{2}", '{"code": "$input.path(\'$.Error.Code\')"}')],
+                   integration_params=form)
+    ping = apigw.create_resource(restApiId=api, parentId=root, pathPart="ping")
+    service_method(apigw, api, ping["id"], "GET",
+                   f"arn:aws:apigateway:{REGION}:sqs:action/SendMessage",
+                   {}, [("200", None,
+                         '{"id": "$input.path(\'$.SendMessageResponse.SendMessageResult.MessageId\')"}')],
+                   method_params={"method.request.querystring.msg": True},
+                   integration_params={"integration.request.querystring.QueueUrl": f"'{url}'",
+                                       "integration.request.querystring.MessageBody":
+                                           "method.request.querystring.msg"},
+                   http_method="GET")
+    apigw.create_deployment(restApiId=api, stageName="prod")
+
+    order = {"order": 42, "note": "a&b=c"}
+    status, _, body = invoke(endpoint, api, "prod", "POST", "/orders",
+                             headers={"Content-Type": "application/json"},
+                             body=json.dumps(order))
+    assert status == 200, body
+    doc = json.loads(body)["SendMessageResponse"]
+    result = doc["SendMessageResult"]
+    assert doc["ResponseMetadata"]["RequestId"]
+    assert result["MD5OfMessageAttributes"] is None and len(result["MD5OfMessageBody"]) == 32
+    json_id = result["MessageId"]
+    status, _, body = invoke(endpoint, api, "prod", "POST", "/xml",
+                             headers={"Content-Type": "application/json"}, body='"xml"')
+    text = body.decode()
+    assert status == 200 and "<SendMessageResponse" in text and "<MessageId>" in text, text
+    xml_id = text.split("<MessageId>")[1].split("</MessageId>")[0]
+    status, _, body = invoke(endpoint, api, "prod", "GET", "/ping?msg=hello%20there")
+    assert status == 200, body
+    ping_id = json.loads(body)["id"]
+    status, _, body = invoke(endpoint, api, "prod", "POST", "/missing",
+                             headers={"Content-Type": "application/json"}, body="{}")
+    assert (status, json.loads(body)) == (
+        502, {"code": "AWS.SimpleQueueService.NonExistentQueue"})
+    got = []
+    for _ in range(5):
+        got += sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
+                                   WaitTimeSeconds=1).get("Messages", [])
+        if len(got) >= 3:
+            break
+    bodies = {m["MessageId"]: m["Body"] for m in got}
+    assert json.loads(bodies[json_id]) == order
+    assert bodies[xml_id] == '"xml"'
+    assert bodies[ping_id] == "hello there"
+
+
+GREETER = """
+def handler(event, context):
+    if event.get("name") == "nobody":
+        raise Exception("NotFound: no such person")
+    return {"greeting": "hi " + event["name"], "stage": event.get("stage")}
+"""
+
+
+def test_lambda_non_proxy_integration(apigw, client, endpoint):
+    fn = make_function(client, GREETER)
+    api = apigw.create_rest_api(name="lambda-aws")["id"]
+    rid = apigw.create_resource(restApiId=api, parentId=root_id(apigw, api), pathPart="hello")["id"]
+    service_method(apigw, api, rid, "GET", lambda_uri(fn),
+                   {"application/json": '{"name": "$input.params(\'name\')", "stage": "$context.stage"}'},
+                   [("200", None, '{"msg": "$input.path(\'$.greeting\')", "stage": "$input.path(\'$.stage\')"}'),
+                    ("404", "NotFound:.*", '{"error": "$input.path(\'$.errorMessage\')"}')],
+                   method_params={"method.request.querystring.name": False})
+    apigw.create_deployment(restApiId=api, stageName="prod")
+    status, _, body = invoke(endpoint, api, "prod", "GET", "/hello?name=ada")
+    assert (status, json.loads(body)) == (200, {"msg": "hi ada", "stage": "prod"})
+    status, _, body = invoke(endpoint, api, "prod", "GET", "/hello?name=nobody")
+    assert (status, json.loads(body)) == (404, {"error": "NotFound: no such person"})

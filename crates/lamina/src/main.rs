@@ -178,6 +178,8 @@ async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
     // CloudFormation acts on the other services in process, through the gateway it is part of:
     // the caller exists first and is pointed at the gateway once that is shared.
     let caller = caller::GatewayCaller::new();
+    // API Gateway's AWS service integrations (DynamoDB, SQS...) call through it too.
+    apigateway.set_service_caller(caller.clone());
     let cloudformation = Arc::new(
         lamina_cloudformation::CloudFormationService::new(store.clone(), caller.clone())
             .with_code_root(cfg.code_root.clone()),

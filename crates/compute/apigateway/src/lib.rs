@@ -28,6 +28,9 @@ pub struct ApiGateway {
     pub(crate) cache: v1::cache::ResponseCache,
     /// User pool id → issuer for COGNITO_USER_POOLS authorizers (`LAMINA_COGNITO_ISSUERS`).
     pub(crate) cognito_issuers: std::collections::BTreeMap<String, String>,
+    /// In-process calls to other services (AWS service integrations), set once the gateway
+    /// that implements it exists.
+    pub(crate) caller: std::sync::OnceLock<Arc<dyn lamina_bus::ServiceCaller>>,
 }
 
 impl ApiGateway {
@@ -42,6 +45,13 @@ impl ApiGateway {
             logs,
             cache: Default::default(),
             cognito_issuers: v1::cognito::issuers_from_env(),
+            caller: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Wires the in-process service caller AWS service integrations use (later calls are
+    /// ignored).
+    pub fn set_service_caller(&self, caller: Arc<dyn lamina_bus::ServiceCaller>) {
+        let _ = self.caller.set(caller);
     }
 }

@@ -154,7 +154,7 @@ fn canonical_header(name: &str) -> String {
         .join("-")
 }
 
-fn timeout_of(i: &Integration) -> Duration {
+pub(crate) fn timeout_of(i: &Integration) -> Duration {
     Duration::from_millis(i.timeout_in_millis.clamp(50, 29000) as u64)
 }
 
@@ -183,6 +183,46 @@ fn decodes_binary(call: &Call<'_>) -> bool {
         None => true,
         Some(accept) => is_binary(call.api, accept.split(',').next()),
     }
+}
+
+/// The Lambda (non-proxy) integration, `type: AWS` with a function URI: the request
+/// template's output (or the body) is the event; a function error's `errorMessage` selects
+/// the integration response by its selection pattern, success takes the default one.
+pub async fn lambda(call: &Call<'_>, i: &Integration, function: &str) -> HttpResponse {
+    let body = match request_template(call, i) {
+        Ok(Some(t)) => match render(call, t, &call.req.body) {
+            Ok(r) => r.body.into_bytes(),
+            Err(resp) => return resp,
+        },
+        Ok(None) => call.req.body.to_vec(),
+        Err(resp) => return resp,
+    };
+    let event: Value = if body.iter().all(u8::is_ascii_whitespace) {
+        json!({})
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(v) => v,
+            Err(_) => json!(String::from_utf8_lossy(&body)),
+        }
+    };
+    let r = match invoke(call, function, &event, timeout_of(i)).await {
+        Err(InvokeFailure::Timeout) => {
+            return message(504, r#"{"message": "Endpoint request timed out"}"#);
+        }
+        Err(InvokeFailure::Failed) => return message(500, INTERNAL),
+        Ok(r) => r,
+    };
+    let ir = if r.function_error.is_some() {
+        let err: Value = serde_json::from_slice(&r.payload).unwrap_or(Value::Null);
+        let msg = err["errorMessage"].as_str().unwrap_or_default();
+        select_response(i, msg)
+    } else {
+        i.integration_responses.as_ref().and_then(|rs| {
+            rs.values()
+                .find(|r| r.selection_pattern.as_deref().is_none_or(str::is_empty))
+        })
+    };
+    method_response(call, ir, &r.payload, &[])
 }
 
 /// Maps a Lambda proxy response; `None` when it is malformed (API Gateway's 502).
@@ -286,7 +326,7 @@ fn content_type(call: &Call<'_>) -> String {
 
 /// The request template for the call's content type; `Err` for 415 (passthrough NEVER or
 /// WHEN_NO_TEMPLATES with templates for other types).
-fn request_template<'i>(
+pub(crate) fn request_template<'i>(
     call: &Call<'_>,
     i: &'i Integration,
 ) -> Result<Option<&'i str>, HttpResponse> {
@@ -305,7 +345,11 @@ fn request_template<'i>(
     }
 }
 
-fn render(call: &Call<'_>, template: &str, body: &[u8]) -> Result<vtl::Rendered, HttpResponse> {
+pub(crate) fn render(
+    call: &Call<'_>,
+    template: &str,
+    body: &[u8],
+) -> Result<vtl::Rendered, HttpResponse> {
     let params = params_of(call);
     let vars: BTreeMap<String, String> = call.stage.variables.clone().unwrap_or_default();
     let ctx = VtlContext {
@@ -322,7 +366,10 @@ fn render(call: &Call<'_>, template: &str, body: &[u8]) -> Result<vtl::Rendered,
 
 /// Picks the integration response whose selection pattern matches `selector` (a status
 /// code, or for AWS integrations an error message), else the default one.
-fn select_response<'i>(i: &'i Integration, selector: &str) -> Option<&'i IntegrationResponse> {
+pub(crate) fn select_response<'i>(
+    i: &'i Integration,
+    selector: &str,
+) -> Option<&'i IntegrationResponse> {
     let responses = i.integration_responses.as_ref()?;
     let matched = responses.values().find(|r| {
         r.selection_pattern.as_deref().is_some_and(|p| {
@@ -340,7 +387,7 @@ fn select_response<'i>(i: &'i Integration, selector: &str) -> Option<&'i Integra
 
 /// Builds the method response from an integration response: status, mapped headers
 /// (`'literal'` or `integration.response.header.X`), body template or passthrough.
-fn method_response(
+pub(crate) fn method_response(
     call: &Call<'_>,
     ir: Option<&IntegrationResponse>,
     body: &[u8],

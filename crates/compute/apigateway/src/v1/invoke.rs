@@ -479,6 +479,20 @@ async fn integrate(call: &Call<'_>, integration: &Integration) -> HttpResponse {
         "MOCK" => integrations::mock(call, integration),
         "AWS_PROXY" => integrations::lambda_proxy(call, integration).await,
         "HTTP_PROXY" | "HTTP" => integrations::http(call, integration).await,
+        "AWS" => {
+            let uri = integration.uri.as_deref().unwrap_or_default();
+            match super::aws_service::target(uri) {
+                Some(t) if t.service == "lambda" => match integrations::function_of(uri) {
+                    Some(f) => integrations::lambda(call, integration, &f).await,
+                    None => message(500, INTERNAL),
+                },
+                Some(t) => super::aws_service::serve(call, integration, &t).await,
+                None => {
+                    tracing::info!(uri, "aws integration uri lamina cannot read");
+                    message(500, INTERNAL)
+                }
+            }
+        }
         other => {
             tracing::warn!(kind = other, "integration type not served by lamina");
             message(500, INTERNAL)

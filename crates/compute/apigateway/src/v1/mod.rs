@@ -8,18 +8,21 @@
 //! (OpenAPI 3 / Swagger 2 JSON), GetExport, domain names with base path mappings, tags.
 //!
 //! Data plane ([`invoke`]): resource matching against the deployed snapshot of a stage,
-//! MOCK, AWS_PROXY (Lambda through [`lamina_bus::Invoker`]), HTTP and HTTP_PROXY
-//! integrations, Lambda TOKEN/REQUEST authorizers with cached results, COGNITO_USER_POOLS
+//! MOCK, AWS_PROXY (Lambda through [`lamina_bus::Invoker`]), AWS (Lambda non-proxy, and
+//! service integrations such as DynamoDB `action/PutItem` or SQS `path/<account>/<queue>`
+//! called in process through [`lamina_bus::ServiceCaller`], see [`aws_service`]), HTTP and
+//! HTTP_PROXY integrations, Lambda TOKEN/REQUEST authorizers with cached results, COGNITO_USER_POOLS
 //! authorizers ([`cognito`]: JWTs checked against the pool's JWKS, claims in
 //! `requestContext.authorizer.claims`), API keys, stage response caching ([`cache`]: method
 //! settings, cache key parameters, TTL, `Cache-Control: max-age=0`, FlushStageCache).
 //!
 //! Known differences from AWS: YAML OpenAPI documents are not imported (JSON only); AWS
-//! (service) integrations answer 500; Cognito pools are not Lamina's own yet (the issuer of a
+//! integrations do not assume their `credentials` role; Cognito pools are not Lamina's own yet (the issuer of a
 //! pool is configured with `LAMINA_COGNITO_ISSUERS` or recognised by its `/<pool id>`
 //! suffix, see [`cognito`]); GetUsage reports zero use until the throttle module counts it.
 
 pub mod authorizer;
+pub mod aws_service;
 pub mod cache;
 pub mod cognito;
 pub mod error;

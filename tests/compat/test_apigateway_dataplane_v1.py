@@ -174,6 +174,8 @@ def proxy(event, context):
                 "body": "multi"}
     if last == "no-body":
         return {"statusCode": 204}
+    if last == "no-headers":
+        return {"statusCode": 200, "body": "{\"plain\": true}"}
     return {"statusCode": 200, "headers": {"Content-Type": "application/json"},
             "body": json.dumps({"event": event, "fn_request": context.aws_request_id})}
 
@@ -195,8 +197,9 @@ def token_auth(event, context):
     else:
         raise Exception("something else went wrong")
     arn = event["methodArn"]
-    # allow every method of the stage, as the AWS blueprint does with wildcards
-    resource = arn.split("/", 1)[0] + "/*"
+    # 'allow-exact...' allows only the method called; otherwise every method of the API
+    # (the AWS blueprint's wildcard)
+    resource = arn if token.startswith("allow-exact") else arn.split("/", 1)[0] + "/*"
     return {"principalId": "user-" + token, "policyDocument": _policy(effect, resource),
             "context": {"invocation": context.aws_request_id, "tier": "gold", "n": 7, "ok": True},
             # 'allow-x|<api key>' hands the key to apiKeySource AUTHORIZER
@@ -447,6 +450,9 @@ def test_lambda_proxy_response_mapping(new_api, functions):
     assert r.all("Set-Cookie") == ["c1=1", "c2=2"]
     r = api.call("GET", "/no-body")
     assert (r.status, r.body) == (204, b"")
+    # no headers from the function: API Gateway answers application/json
+    r = api.call("GET", "/no-headers")
+    assert (r.status, r.header("Content-Type"), r.json()) == (200, "application/json", {"plain": True})
     # a base64 body with isBase64Encoded is decoded for a client that accepts the binary type
     r = api.call("GET", "/binary", headers={"Accept": "image/png"})
     assert (r.status, r.body, r.header("Content-Type")) == (200, PNG, "image/png")
@@ -956,3 +962,57 @@ def test_http_integration_parameter_mapping_and_passthrough(new_api, backend):
     # passthroughBehavior NEVER and no template for the content type: 415
     r = api.call("POST", "/map/77", headers={"Content-Type": "text/plain"}, body="x")
     assert (r.status, r.json()) == (415, {"message": "Unsupported Media Type"})
+
+
+def test_cached_policy_applies_to_other_methods(new_api, functions):
+    """A cached authorizer policy is evaluated against each method: a policy that allowed only
+    the first method called denies the next one (AWS's well-known caching behaviour)."""
+    api = new_api()
+    auth = api.apigw.create_authorizer(restApiId=api.id, name="tok", type="TOKEN",
+                                       authorizerUri=lambda_uri(functions["token_auth"]),
+                                       identitySource="method.request.header.Authorization",
+                                       authorizerResultTtlInSeconds=300)["id"]
+    api.mock("/a", "GET", '{"a": true}', auth="CUSTOM", authorizerId=auth)
+    api.mock("/b", "GET", '{"b": true}', auth="CUSTOM", authorizerId=auth)
+    api.deploy("prod")
+    token = f"allow-exact-{uuid.uuid4().hex[:6]}"
+    assert api.call("GET", "/a", headers={"Authorization": token}).status == 200
+    r = api.call("GET", "/b", headers={"Authorization": token})
+    assert (r.status, r.json()) == (403, {"Message": "User is not authorized to access this resource"})
+    # a token whose policy covers the API works on both
+    wide = f"allow-{uuid.uuid4().hex[:6]}"
+    assert [api.call("GET", p, headers={"Authorization": wide}).status for p in ("/a", "/b")] == [200, 200]
+
+
+def test_usage_plan_per_method_throttle(new_api):
+    api = new_api()
+    api.mock("/slow", "GET", '{"ok": true}', apiKeyRequired=True)
+    api.mock("/fast", "GET", '{"ok": true}', apiKeyRequired=True)
+    api.deploy("prod")
+    key = api.apigw.create_api_key(name=f"k-{uuid.uuid4().hex[:6]}", enabled=True)
+    plan = api.apigw.create_usage_plan(
+        name=f"p-{uuid.uuid4().hex[:6]}",
+        apiStages=[{"apiId": api.id, "stage": "prod",
+                    "throttle": {"/slow/GET": {"rateLimit": 0.01, "burstLimit": 1}}}],
+        throttle={"rateLimit": 100, "burstLimit": 50})
+    api.apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
+    h = {"x-api-key": key["value"]}
+    assert api.call("GET", "/slow", headers=h).status == 200
+    r = api.call("GET", "/slow", headers=h)
+    assert (r.status, r.json()) == (429, {"message": "Too Many Requests"})
+    assert [api.call("GET", "/fast", headers=h).status for _ in range(3)] == [200, 200, 200]
+
+
+def test_mock_without_matching_integration_response_is_500(new_api):
+    api = new_api()
+    rid = api.resource("/cfg")
+    api.apigw.put_method(restApiId=api.id, resourceId=rid, httpMethod="GET", authorizationType="NONE")
+    api.apigw.put_integration(restApiId=api.id, resourceId=rid, httpMethod="GET", type="MOCK",
+                              requestTemplates={"application/json": '{"statusCode": 404}'})
+    api.apigw.put_method_response(restApiId=api.id, resourceId=rid, httpMethod="GET", statusCode="200")
+    api.apigw.put_integration_response(restApiId=api.id, resourceId=rid, httpMethod="GET",
+                                       statusCode="200", selectionPattern="200")
+    api.deploy("prod")
+    # no integration response matches 404 and there is no default one: a configuration error
+    r = api.call("GET", "/cfg")
+    assert (r.status, r.json()) == (500, {"message": "Internal server error"})

@@ -678,3 +678,23 @@ def test_route_throttling(new_api, backend):
     r = api.call("GET", "/limited")
     assert (r.status, r.json()) == (429, {"message": "Too Many Requests"})
     assert [api.call("GET", "/free").status for _ in range(3)] == [200, 200, 200]
+
+
+def test_greedy_route_needs_a_segment_and_manual_deployments(new_api, backend):
+    api = new_api()
+    integ = api.http_integration(backend + "/echo")
+    api.route("ANY /{proxy+}", integ)
+    api.apigw.create_stage(ApiId=api.id, StageName="$default")  # no AutoDeploy
+    # a stage without a deployment serves nothing
+    r = api.call("GET", "/x")
+    assert (r.status, r.json()) == (404, NOT_FOUND)
+    api.apigw.create_deployment(ApiId=api.id, StageName="$default")
+    assert api.call("GET", "/x").status == 200
+    # {proxy+} needs at least one segment: the root is not matched
+    r = api.call("GET", "/")
+    assert (r.status, r.json()) == (404, NOT_FOUND)
+    # a new route is served only after the next deployment
+    api.route("GET /", integ)
+    assert api.call("GET", "/").status == 404
+    api.apigw.create_deployment(ApiId=api.id, StageName="$default")
+    assert api.call("GET", "/").status == 200

@@ -135,8 +135,7 @@ pub fn packaged_value(zip: &[u8]) -> Value {
 /// The zip of a folder (its files), of a single file, or a `.zip`/`.jar` as it is; at most
 /// `max` bytes.
 pub fn zip_path(local: &Path, max: usize) -> Result<Vec<u8>, String> {
-    let meta =
-        std::fs::metadata(local).map_err(|e| format!("reading {}: {e}", local.display()))?;
+    let meta = std::fs::metadata(local).map_err(|e| format!("reading {}: {e}", local.display()))?;
     let is_archive = local
         .extension()
         .and_then(|e| e.to_str())
@@ -168,7 +167,9 @@ pub fn zip_path(local: &Path, max: usize) -> Result<Vec<u8>, String> {
 pub fn under_root(root: &Path, rel: &str) -> Result<PathBuf, String> {
     let p = Path::new(rel);
     if p.is_absolute() {
-        return Err("it is an absolute path (only paths relative to the code root are read)".into());
+        return Err(
+            "it is an absolute path (only paths relative to the code root are read)".into(),
+        );
     }
     let mut depth: i64 = 0;
     for c in p.components() {
@@ -212,8 +213,8 @@ fn walk(dir: &Path) -> Result<Vec<(String, PathBuf)>, String> {
                 format!("{prefix}/{name}")
             };
             // Follows symlinks, as SAM CLI does.
-            let meta = std::fs::metadata(&path)
-                .map_err(|e| format!("reading {}: {e}", path.display()))?;
+            let meta =
+                std::fs::metadata(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
             if meta.is_dir() {
                 visit(&path, &rel, depth + 1, out)?;
             } else {

@@ -43,6 +43,7 @@ impl CloudFormationService {
                     registry,
                     caller,
                     concurrency: CONCURRENCY,
+                    cancels: Default::default(),
                 }),
                 code_root: None,
             }),
@@ -126,6 +127,11 @@ const IMPLEMENTED: &[&str] = &[
     op::LIST_CHANGE_SETS,
     op::LIST_EXPORTS,
     op::LIST_IMPORTS,
+    op::CANCEL_UPDATE_STACK,
+    op::CONTINUE_UPDATE_ROLLBACK,
+    op::UPDATE_TERMINATION_PROTECTION,
+    op::SET_STACK_POLICY,
+    op::GET_STACK_POLICY,
 ];
 
 fn input<T: DeserializeOwned>(value: Value) -> Result<T, CfnError> {
@@ -167,7 +173,14 @@ impl CloudFormationService {
             op::EXECUTE_CHANGE_SET => e.execute_change_set(r, input(v)?).await,
             op::DELETE_CHANGE_SET => e.delete_change_set(r, input(v)?).await,
             op::LIST_CHANGE_SETS => e.list_change_sets(r, input(v)?).await,
-            op::LIST_EXPORTS => e.list_exports(r).await,
+            op::LIST_EXPORTS => e.list_exports(r, v["NextToken"].as_str()).await,
+            op::CANCEL_UPDATE_STACK => e.cancel_update_stack(r, input(v)?).await,
+            op::CONTINUE_UPDATE_ROLLBACK => e.continue_update_rollback(r, input(v)?).await,
+            op::UPDATE_TERMINATION_PROTECTION => {
+                e.update_termination_protection(r, input(v)?).await
+            }
+            op::SET_STACK_POLICY => e.set_stack_policy(r, input(v)?).await,
+            op::GET_STACK_POLICY => e.get_stack_policy(r, input(v)?).await,
             op::LIST_IMPORTS => {
                 let name = v["ExportName"].as_str().unwrap_or_default().to_string();
                 e.list_imports(r, &name).await

@@ -112,6 +112,9 @@ pub struct StackRecord {
     pub change_set_id: Option<String>,
     /// The stack as it was before the running update (restored on rollback).
     pub previous: Option<Box<StackRecord>>,
+    /// The stack policy (SetStackPolicy, StackPolicyBody), stored as given.
+    #[serde(default)]
+    pub stack_policy: Option<String>,
 }
 
 impl StackRecord {

@@ -30,6 +30,9 @@ pub struct StackInput {
     pub change_set_name: Option<String>,
     pub change_set_type: Option<String>,
     pub description: Option<String>,
+    pub stack_policy_body: Option<String>,
+    #[serde(rename = "StackPolicyURL")]
+    pub stack_policy_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -42,6 +45,7 @@ pub struct StackRef {
     pub stack_status_filter: Vec<String>,
     #[serde(default)]
     pub retain_resources: Vec<String>,
+    pub next_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -49,6 +53,7 @@ pub struct StackRef {
 pub struct ChangeSetRef {
     pub change_set_name: Option<String>,
     pub stack_name: Option<String>,
+    pub next_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -103,6 +108,10 @@ mod tests {
             "PhysicalResourceId",
             "StackStatusFilter",
             "TemplateStage",
+            "StackPolicyBody",
+            "StackPolicyURL",
+            "ResourcesToSkip",
+            "EnableTerminationProtection",
         ];
         let text = format!("{model:?}");
         for m in members {

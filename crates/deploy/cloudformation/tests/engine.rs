@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 use std::sync::{Arc, Mutex};
 
 #[derive(Default)]
-struct Log(Mutex<Vec<String>>);
+struct Log(Mutex<Vec<String>>, std::sync::atomic::AtomicBool);
 
 impl Log {
     fn push(&self, s: String) {
@@ -23,8 +23,9 @@ impl Log {
     }
 }
 
-/// `Test::Thing`: physical id = Name (or a generated one); `Fail: true` fails; changing
-/// `Name` requires replacement.
+/// `Test::Thing`: physical id = Name (or a generated one); `Fail: true` fails; `DelayMs`
+/// makes create and update take that long; an update away from `Sticky: true` fails until
+/// the log's flag is set; changing `Name` requires replacement.
 struct Thing(Arc<Log>);
 
 impl ResourceProvider for Thing {
@@ -34,6 +35,9 @@ impl ResourceProvider for Thing {
         props: &'a Value,
     ) -> BoxFuture<'a, Result<Created, ProviderError>> {
         Box::pin(async move {
+            if let Some(ms) = props["DelayMs"].as_u64() {
+                tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+            }
             if props["Fail"] == true {
                 return Err(ProviderError::new(format!("{} exploded", ctx.logical_id)));
             }
@@ -54,12 +58,21 @@ impl ResourceProvider for Thing {
         &'a self,
         _: &'a ResourceContext,
         physical_id: &'a str,
-        _: &'a Value,
+        old: &'a Value,
         new: &'a Value,
     ) -> BoxFuture<'a, Result<Updated, ProviderError>> {
         Box::pin(async move {
+            if let Some(ms) = new["DelayMs"].as_u64() {
+                tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+            }
             if new["Fail"] == true {
                 return Err(ProviderError::new("update exploded"));
+            }
+            if old["Sticky"] == true
+                && new["Sticky"] != true
+                && !self.0.1.load(std::sync::atomic::Ordering::SeqCst)
+            {
+                return Err(ProviderError::new(format!("{physical_id} is stuck")));
             }
             self.0.push(format!("update {physical_id}"));
             let mut attributes = Map::new();
@@ -364,4 +377,218 @@ async fn a_changed_resource_behind_unchanged_ones_is_updated() {
     .unwrap();
     assert_eq!(e.settle("s").await["StackStatus"], "UPDATE_COMPLETE");
     assert_eq!(e.log.all()[2..], ["update fn"]);
+}
+
+#[tokio::test]
+async fn cancel_update_stack_rolls_the_update_back() {
+    let e = env();
+    let v1 = json!({"A": {"Type": "Test::Thing", "Properties": {"Name": "a", "V": 1}}});
+    e.call(
+        "CreateStack",
+        json!({"StackName": "s", "TemplateBody": body(v1.clone())}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(e.settle("s").await["StackStatus"], "CREATE_COMPLETE");
+    let err = e
+        .call("CancelUpdateStack", json!({"StackName": "s"}))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        "ValidationError: CancelUpdateStack cannot be called from current stack status"
+    );
+    // A slow update (longer than UpdateStack waits) with a second resource behind it.
+    let v2 = json!({
+        "A": {"Type": "Test::Thing", "Properties": {"Name": "a", "V": 2, "DelayMs": 3600}},
+        "B": {"Type": "Test::Thing", "DependsOn": "A", "Properties": {"Name": "b"}},
+    });
+    e.call(
+        "UpdateStack",
+        json!({"StackName": "s", "TemplateBody": body(v2)}),
+    )
+    .await
+    .unwrap();
+    let s = e
+        .call("DescribeStacks", json!({"StackName": "s"}))
+        .await
+        .unwrap();
+    assert_eq!(s["Stacks"][0]["StackStatus"], "UPDATE_IN_PROGRESS");
+    e.call("CancelUpdateStack", json!({"StackName": "s"}))
+        .await
+        .unwrap();
+    assert_eq!(
+        e.settle("s").await["StackStatus"],
+        "UPDATE_ROLLBACK_COMPLETE"
+    );
+    let ev = e.events("s").await;
+    assert!(
+        ev.contains(&(
+            "s".into(),
+            "UPDATE_ROLLBACK_IN_PROGRESS".into(),
+            "Stack update cancelled".into()
+        )),
+        "{ev:?}"
+    );
+    assert!(
+        ev.contains(&(
+            "A".into(),
+            "UPDATE_FAILED".into(),
+            "Resource update cancelled".into()
+        )),
+        "{ev:?}"
+    );
+    // B never started; A went back.
+    assert_eq!(e.log.all()[1..], ["update a", "update a"]);
+    let tpl = e
+        .call("GetTemplate", json!({"StackName": "s"}))
+        .await
+        .unwrap();
+    assert_eq!(tpl["TemplateBody"], body(v1));
+}
+
+#[tokio::test]
+async fn continue_update_rollback_retries_or_skips() {
+    let e = env();
+    let v1 = json!({
+        "A": {"Type": "Test::Thing", "Properties": {"Name": "a"}},
+        "B": {"Type": "Test::Thing", "Properties": {"Name": "b"}},
+    });
+    e.call(
+        "CreateStack",
+        json!({"StackName": "s", "TemplateBody": body(v1.clone())}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(e.settle("s").await["StackStatus"], "CREATE_COMPLETE");
+    let err = e
+        .call("ContinueUpdateRollback", json!({"StackName": "s"}))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        "ValidationError: ContinueUpdateRollback cannot be called from current stack status"
+    );
+    // A becomes sticky (its revert fails), then C fails: the rollback fails.
+    let v2 = json!({
+        "A": {"Type": "Test::Thing", "Properties": {"Name": "a", "Sticky": true}},
+        "B": {"Type": "Test::Thing", "Properties": {"Name": "b"}},
+        "C": {"Type": "Test::Thing", "DependsOn": "A", "Properties": {"Fail": true}},
+    });
+    e.call(
+        "UpdateStack",
+        json!({"StackName": "s", "TemplateBody": body(v2)}),
+    )
+    .await
+    .unwrap();
+    let s = e.settle("s").await;
+    assert_eq!(s["StackStatus"], "UPDATE_ROLLBACK_FAILED");
+    assert_eq!(
+        s["StackStatusReason"],
+        "The following resource(s) failed to update: [A]. "
+    );
+    // Updates are refused in that state.
+    let err = e
+        .call(
+            "UpdateStack",
+            json!({"StackName": "s", "TemplateBody": body(v1.clone())}),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        err.contains("is in UPDATE_ROLLBACK_FAILED state and can not be updated."),
+        "{err}"
+    );
+    // Still stuck: the retry fails again.
+    e.call("ContinueUpdateRollback", json!({"StackName": "s"}))
+        .await
+        .unwrap();
+    assert_eq!(e.settle("s").await["StackStatus"], "UPDATE_ROLLBACK_FAILED");
+    let err = e
+        .call(
+            "ContinueUpdateRollback",
+            json!({"StackName": "s", "ResourcesToSkip": ["Nope"]}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        "ValidationError: Resource Nope does not exist for stack s"
+    );
+    // Unstuck: the retry reverts A and the stack is back on v1.
+    e.log.1.store(true, std::sync::atomic::Ordering::SeqCst);
+    e.call("ContinueUpdateRollback", json!({"StackName": "s"}))
+        .await
+        .unwrap();
+    assert_eq!(
+        e.settle("s").await["StackStatus"],
+        "UPDATE_ROLLBACK_COMPLETE"
+    );
+    let tpl = e
+        .call("GetTemplate", json!({"StackName": "s"}))
+        .await
+        .unwrap();
+    assert_eq!(tpl["TemplateBody"], body(v1));
+    assert_eq!(e.log.all().last().unwrap(), "update a");
+    let r = e
+        .call(
+            "DescribeStackResource",
+            json!({"StackName": "s", "LogicalResourceId": "A"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        r["StackResourceDetail"]["ResourceStatus"],
+        "UPDATE_COMPLETE"
+    );
+}
+
+#[tokio::test]
+async fn continue_update_rollback_skipping_a_resource_keeps_it() {
+    let e = env();
+    let v1 = json!({"A": {"Type": "Test::Thing", "Properties": {"Name": "a"}}});
+    e.call(
+        "CreateStack",
+        json!({"StackName": "s", "TemplateBody": body(v1.clone())}),
+    )
+    .await
+    .unwrap();
+    e.settle("s").await;
+    let v2 = json!({
+        "A": {"Type": "Test::Thing", "Properties": {"Name": "a", "Sticky": true}},
+        "C": {"Type": "Test::Thing", "DependsOn": "A", "Properties": {"Fail": true}},
+    });
+    e.call(
+        "UpdateStack",
+        json!({"StackName": "s", "TemplateBody": body(v2)}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(e.settle("s").await["StackStatus"], "UPDATE_ROLLBACK_FAILED");
+    let before = e.log.all().len();
+    e.call(
+        "ContinueUpdateRollback",
+        json!({"StackName": "s", "ResourcesToSkip": ["A"]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        e.settle("s").await["StackStatus"],
+        "UPDATE_ROLLBACK_COMPLETE"
+    );
+    // A was not touched again and keeps what the failed update gave it.
+    assert_eq!(e.log.all().len(), before);
+    let ev = e.events("s").await;
+    assert_eq!(
+        ev.iter().rev().find(|(id, _, _)| id == "A").unwrap().1,
+        "UPDATE_COMPLETE"
+    );
+    let r = e
+        .call(
+            "DescribeStackResource",
+            json!({"StackName": "s", "LogicalResourceId": "A"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r["StackResourceDetail"]["PhysicalResourceId"], "a");
 }

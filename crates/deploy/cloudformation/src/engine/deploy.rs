@@ -58,6 +58,9 @@ impl Run {
             // Set when this pass finished resources without a task (unchanged ones): their
             // dependents may be ready now, so schedule again before waiting on tasks.
             let mut progressed = false;
+            if failed.is_empty() && self.rt.cancelled(&self.stack.stack_id) {
+                failed.push(super::CANCELLED.to_string());
+            }
             if failed.is_empty() {
                 let ready: Vec<String> = active
                     .iter()
@@ -124,6 +127,10 @@ impl Run {
                 failed.push("a resource task".to_string());
                 continue;
             };
+            // A cancel while resources were in flight: they end as cancelled.
+            if failed.is_empty() && self.rt.cancelled(&self.stack.stack_id) {
+                failed.push(super::CANCELLED.to_string());
+            }
             let updating = old.contains_key(&id);
             let verb = if updating { "UPDATE" } else { "CREATE" };
             match result {
@@ -483,15 +490,17 @@ impl Run {
     }
 
     /// Updates a resource back to the properties it had before the failed update.
-    pub(super) async fn revert_update(&mut self, id: &str, old: ResourceRecord) {
+    /// Updates a resource back to `old`; false (the resource left as it is, UPDATE_FAILED)
+    /// when the provider fails.
+    pub(super) async fn revert_update(&mut self, id: &str, old: ResourceRecord) -> bool {
         let current = self.stack.resources.get(id).cloned();
         let Some(current) = current else {
             self.stack.resources.insert(id.to_string(), old);
-            return;
+            return true;
         };
         let Some(pid) = current.physical_id.clone() else {
             self.stack.resources.insert(id.to_string(), old);
-            return;
+            return true;
         };
         self.resource_status(id, "UPDATE_IN_PROGRESS", None).await;
         let ctx = self.context(id, &current.resource_type);
@@ -505,9 +514,9 @@ impl Run {
                 attributes: Map::new(),
             }),
         };
-        self.stack.resources.insert(id.to_string(), old);
         match result {
             Ok(c) => {
+                self.stack.resources.insert(id.to_string(), old);
                 if let Some(r) = self.stack.resources.get_mut(id) {
                     r.physical_id = Some(c.physical_id);
                     if !c.attributes.is_empty() {
@@ -515,8 +524,12 @@ impl Run {
                     }
                 }
                 self.resource_status(id, "UPDATE_COMPLETE", None).await;
+                true
             }
-            Err(m) => self.resource_status(id, "UPDATE_FAILED", Some(m)).await,
+            Err(m) => {
+                self.resource_status(id, "UPDATE_FAILED", Some(m)).await;
+                false
+            }
         }
     }
 }

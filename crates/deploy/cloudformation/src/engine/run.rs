@@ -24,15 +24,49 @@ pub struct Runner {
     pub caller: Arc<dyn ServiceCaller>,
     /// Resources created or updated at once.
     pub concurrency: usize,
+    /// Stack ids whose running update was cancelled (CancelUpdateStack). Only a run of this
+    /// process can be cancelled, so the set lives as long as the process.
+    pub cancels: std::sync::Mutex<std::collections::BTreeSet<String>>,
 }
 
+impl Runner {
+    /// Asks the running update of `stack_id` to stop and roll back.
+    pub fn cancel(&self, stack_id: &str) {
+        if let Ok(mut c) = self.cancels.lock() {
+            c.insert(stack_id.to_string());
+        }
+    }
+
+    /// True when the update of `stack_id` was cancelled.
+    pub fn cancelled(&self, stack_id: &str) -> bool {
+        self.cancels
+            .lock()
+            .map(|c| c.contains(stack_id))
+            .unwrap_or(false)
+    }
+
+    /// True (once) when the update of `stack_id` was cancelled.
+    pub fn take_cancel(&self, stack_id: &str) -> bool {
+        self.cancels
+            .lock()
+            .map(|mut c| c.remove(stack_id))
+            .unwrap_or(false)
+    }
+}
+
+/// The reason of the rollback a CancelUpdateStack starts.
+pub const CANCELLED: &str = "Stack update cancelled";
+
 /// The operation a run performs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {
     Create,
     /// The stack's `previous` holds the state before the update.
     Update,
     Delete,
+    /// ContinueUpdateRollback of an UPDATE_ROLLBACK_FAILED stack (whose `previous` holds the
+    /// state to return to), skipping the listed resources.
+    ContinueRollback(Vec<String>),
 }
 
 /// A random UUID (version 4 form).
@@ -69,6 +103,7 @@ pub fn spawn(
             Op::Create => run.create().await,
             Op::Update => run.update().await,
             Op::Delete => run.delete().await,
+            Op::ContinueRollback(skip) => run.continue_rollback(&skip).await,
         }
     })
 }
@@ -323,71 +358,137 @@ impl Run {
                     }
                 }
                 self.stack.previous = None;
+                // A cancel that came after the last resource has nothing left to stop.
+                self.rt.take_cancel(&self.stack.stack_id);
                 self.stack_status("UPDATE_COMPLETE", None).await;
             }
             Err((failed, touched)) => {
-                let reason = failure_reason(&failed, "update");
+                let reason = if self.rt.take_cancel(&self.stack.stack_id) {
+                    CANCELLED.to_string()
+                } else {
+                    failure_reason(&failed, "update")
+                };
                 self.stack_status("UPDATE_ROLLBACK_IN_PROGRESS", Some(reason))
                     .await;
-                let new_template = self.stack.template.clone();
-                let mut to_delete = Vec::new();
-                // Updated in place: update back to the previous properties.
-                for (id, t) in touched {
-                    match t {
-                        Touched::Updated(old) => self.revert_update(&id, old).await,
-                        Touched::Replaced(old) => {
-                            to_delete.push((id.clone(), self.stack.resources.get(&id).cloned()));
-                            self.stack.resources.insert(id, old);
-                        }
-                        Touched::Created => {
-                            to_delete.push((id.clone(), None));
-                        }
-                    }
-                }
-                self.stack_status("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", None)
-                    .await;
-                for (id, new_record) in to_delete {
-                    match new_record {
-                        // The replacement: delete it, keep the restored old resource.
-                        Some(new) => {
-                            let old = self.stack.resources.insert(id.clone(), new);
-                            self.delete_resources(&new_template, std::slice::from_ref(&id), true)
-                                .await;
-                            if let Some(old) = old {
-                                self.stack.resources.insert(id, old);
-                            }
-                        }
-                        None => {
-                            self.delete_resources(&new_template, std::slice::from_ref(&id), true)
-                                .await;
-                        }
-                    }
-                }
-                // Everything else goes back to what it was.
-                let prev = *previous;
-                let resources = std::mem::take(&mut self.stack.resources);
-                let next_event = self.stack.next_event;
-                let status_reason = self.stack.reason.clone();
-                self.stack = StackRecord {
-                    resources: prev
-                        .resources
-                        .keys()
-                        .filter_map(|k| {
-                            resources
-                                .get(k)
-                                .or(prev.resources.get(k))
-                                .map(|r| (k.clone(), r.clone()))
-                        })
-                        .collect(),
-                    next_event,
-                    reason: status_reason,
-                    previous: None,
-                    updated: Some(lamina_core::now_epoch_seconds()),
-                    ..prev
-                };
-                self.stack_status("UPDATE_ROLLBACK_COMPLETE", None).await;
+                self.roll_back_update(*previous, touched).await;
             }
         }
+    }
+
+    /// Returns an UPDATE_ROLLBACK_IN_PROGRESS stack to `previous`: resources updated in place
+    /// are updated back, replacements and new resources deleted, the rest restored. A revert
+    /// or delete that fails leaves the stack UPDATE_ROLLBACK_FAILED (with `previous` kept for
+    /// ContinueUpdateRollback).
+    async fn roll_back_update(&mut self, previous: StackRecord, touched: Vec<(String, Touched)>) {
+        let new_template = self.stack.template.clone();
+        let mut to_delete = Vec::new();
+        let mut failed = Vec::new();
+        // Updated in place: update back to the previous properties.
+        for (id, t) in touched {
+            match t {
+                Touched::Updated(old) => {
+                    if !self.revert_update(&id, old).await {
+                        failed.push(id);
+                    }
+                }
+                Touched::Replaced(old) => {
+                    to_delete.push((id.clone(), self.stack.resources.get(&id).cloned()));
+                    self.stack.resources.insert(id, old);
+                }
+                Touched::Created => {
+                    to_delete.push((id.clone(), None));
+                }
+            }
+        }
+        if !failed.is_empty() {
+            let reason = failure_reason(&failed, "update");
+            self.stack_status("UPDATE_ROLLBACK_FAILED", Some(reason))
+                .await;
+            return;
+        }
+        self.stack_status("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", None)
+            .await;
+        for (id, new_record) in to_delete {
+            match new_record {
+                // The replacement: delete it, keep the restored old resource.
+                Some(new) => {
+                    let old = self.stack.resources.insert(id.clone(), new);
+                    self.delete_resources(&new_template, std::slice::from_ref(&id), true)
+                        .await;
+                    if let Some(old) = old {
+                        self.stack.resources.insert(id, old);
+                    }
+                }
+                None => {
+                    self.delete_resources(&new_template, std::slice::from_ref(&id), true)
+                        .await;
+                }
+            }
+        }
+        // Everything else goes back to what it was.
+        let prev = previous;
+        let resources = std::mem::take(&mut self.stack.resources);
+        let next_event = self.stack.next_event;
+        let status_reason = self.stack.reason.clone();
+        self.stack = StackRecord {
+            resources: prev
+                .resources
+                .keys()
+                .filter_map(|k| {
+                    resources
+                        .get(k)
+                        .or(prev.resources.get(k))
+                        .map(|r| (k.clone(), r.clone()))
+                })
+                .collect(),
+            next_event,
+            reason: status_reason,
+            previous: None,
+            updated: Some(lamina_core::now_epoch_seconds()),
+            ..prev
+        };
+        self.stack_status("UPDATE_ROLLBACK_COMPLETE", None).await;
+    }
+
+    /// ContinueUpdateRollback: what still differs from `previous` is rolled back again; the
+    /// resources in `skip` are left as they are and marked UPDATE_COMPLETE.
+    async fn continue_rollback(&mut self, skip: &[String]) {
+        let Some(previous) = self.stack.previous.clone() else {
+            // Nothing to return to: the stack is as its template says.
+            self.stack_status("UPDATE_ROLLBACK_COMPLETE", None).await;
+            return;
+        };
+        let mut touched = Vec::new();
+        let current: Vec<(String, ResourceRecord)> = self
+            .stack
+            .resources
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for (id, now) in current {
+            if skip.contains(&id) {
+                self.resource_status(&id, "UPDATE_COMPLETE", None).await;
+                continue;
+            }
+            match previous.resources.get(&id) {
+                None => touched.push((id, Touched::Created)),
+                Some(old) if old.physical_id != now.physical_id => {
+                    touched.push((id, Touched::Replaced(old.clone())))
+                }
+                Some(old) if old.properties != now.properties => {
+                    touched.push((id, Touched::Updated(old.clone())))
+                }
+                Some(_) => {}
+            }
+        }
+        let mut previous = *previous;
+        // A skipped resource stays as it is now.
+        for id in skip {
+            if let Some(r) = self.stack.resources.get(id) {
+                previous.resources.insert(id.clone(), r.clone());
+            }
+        }
+        self.roll_back_update(previous, touched).await;
     }
 
     async fn delete(&mut self) {

@@ -4,7 +4,7 @@
 //! A change set is computed when it is created (its status is CREATE_COMPLETE at once, or
 //! FAILED with AWS's reason when it holds no changes or lacks capabilities).
 
-use super::{Engine, Prepared, Req, body_of, check_stack_name, render_params};
+use super::{Engine, PAGE, Prepared, Req, body_of, check_stack_name, page, paged, render_params};
 use crate::engine::run::{Op, uuid};
 use crate::error::{CfnError, Result};
 use crate::store::{ChangeSetRecord, ResourceRecord, StackRecord};
@@ -386,7 +386,7 @@ impl Engine {
     pub async fn list_change_sets(&self, req: &Req, input: ChangeSetRef) -> Result<Value> {
         let name = input.stack_name.unwrap_or_default();
         let stack = self.stack(req, &name).await?.record;
-        let list: Vec<Value> = self
+        let list: Vec<(String, Value)> = self
             .table
             .change_sets(&req.scope, &stack.stack_id)
             .await?
@@ -408,10 +408,13 @@ impl Engine {
                 if let Some(d) = &c.description {
                     o["Description"] = json!(d);
                 }
-                o
+                (c.id.clone(), o)
             })
             .collect();
-        Ok(json!({"Summaries": list}))
+        Ok(paged(
+            "Summaries",
+            page(list, input.next_token.as_deref(), PAGE)?,
+        ))
     }
 }
 

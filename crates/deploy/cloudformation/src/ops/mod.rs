@@ -4,6 +4,7 @@
 //! validate, parameters, capabilities) and rendering records.
 
 pub mod changesets;
+pub mod lifecycle;
 pub mod stacks;
 pub mod templates;
 
@@ -282,6 +283,57 @@ fn imports_of(t: &Value) -> Vec<String> {
     out
 }
 
+/// Items per page of DescribeStacks, ListStacks, DescribeStackEvents, ListStackResources,
+/// ListChangeSets and ListExports. The API reference only promises pages of up to 1 MB; AWS
+/// answers these with 100 items a page.
+pub const PAGE: usize = 100;
+
+/// One page of `items` (each with a key unique in the list) from `token` on, and the token
+/// of the next page. A token names the first item of its page (and its position, used
+/// when that item has gone), so items added before it do not shift the pages that follow.
+pub fn page(
+    items: Vec<(String, Value)>,
+    token: Option<&str>,
+    size: usize,
+) -> Result<(Vec<Value>, Option<String>)> {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let start = match token {
+        None => 0,
+        Some(t) => {
+            let bad = || CfnError::Validation(format!("Invalid NextToken: {t}"));
+            let raw = b64.decode(t).map_err(|_| bad())?;
+            let text = String::from_utf8(raw).map_err(|_| bad())?;
+            let (pos, key) = text.split_once('\n').ok_or_else(bad)?;
+            let pos: usize = pos.parse().map_err(|_| bad())?;
+            items
+                .iter()
+                .position(|(k, _)| k == key)
+                .unwrap_or(pos.min(items.len()))
+        }
+    };
+    let end = (start + size.max(1)).min(items.len());
+    let next = items
+        .get(end)
+        .map(|(k, _)| b64.encode(format!("{end}\n{k}")));
+    let out = items
+        .into_iter()
+        .skip(start)
+        .take(end - start)
+        .map(|(_, v)| v)
+        .collect();
+    Ok((out, next))
+}
+
+/// `{list_key: items, "NextToken": next}` (the token only when there is a next page).
+pub fn paged(list_key: &str, (items, next): (Vec<Value>, Option<String>)) -> Value {
+    let mut o = json!({ list_key: items });
+    if let Some(t) = next {
+        o["NextToken"] = json!(t);
+    }
+    o
+}
+
 /// Parameters as DescribeStacks lists them (NoEcho values masked).
 pub fn render_params(listed: &[Listed]) -> Value {
     Value::Array(
@@ -299,4 +351,34 @@ pub fn render_params(listed: &[Listed]) -> Value {
             })
             .collect(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn items(keys: &[&str]) -> Vec<(String, Value)> {
+        keys.iter().map(|k| (k.to_string(), json!(k))).collect()
+    }
+
+    #[test]
+    fn pages_follow_their_tokens() {
+        let all = ["a", "b", "c", "d", "e"];
+        let (p1, t1) = page(items(&all), None, 2).unwrap();
+        assert_eq!(p1, [json!("a"), json!("b")]);
+        let (p2, t2) = page(items(&all), t1.as_deref(), 2).unwrap();
+        assert_eq!(p2, [json!("c"), json!("d")]);
+        // An item added in front does not shift the next page.
+        let (p3, t3) = page(items(&["z", "a", "b", "c", "d", "e"]), t2.as_deref(), 2).unwrap();
+        assert_eq!((p3, t3), (vec![json!("e")], None));
+        // The first item of a page gone: its position is used.
+        let (p, _) = page(items(&["a", "b", "d", "e"]), t1.as_deref(), 2).unwrap();
+        assert_eq!(p, [json!("d"), json!("e")]);
+        let (p, t) = page(items(&all), None, 100).unwrap();
+        assert_eq!((p.len(), t), (5, None));
+        for bad in ["!!", "bm90LWEtdG9rZW4", ""] {
+            let e = page(items(&all), Some(bad), 2).unwrap_err();
+            assert!(matches!(e, CfnError::Validation(_)), "{bad}");
+        }
+    }
 }

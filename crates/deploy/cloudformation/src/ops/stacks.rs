@@ -1,7 +1,9 @@
 //! CreateStack, UpdateStack, DeleteStack, DescribeStacks, DescribeStackEvents,
 //! DescribeStackResource(s), ListStackResources, ListStacks.
 
-use super::{Engine, Prepared, Req, body_of, check_stack_name, render_params, stack_id};
+use super::{
+    Engine, PAGE, Prepared, Req, body_of, check_stack_name, page, paged, render_params, stack_id,
+};
 use crate::engine::run::{self, Op};
 use crate::error::{CfnError, Result};
 use crate::store::{ResourceRecord, StackRecord};
@@ -52,6 +54,7 @@ impl Engine {
                 || matches!(input.on_failure.as_deref(), Some("DO_NOTHING")),
             role_arn: input.role_arn.clone(),
             termination_protection: input.enable_termination_protection.unwrap_or(false),
+            stack_policy: input.stack_policy_body.clone(),
             outputs: Vec::new(),
             imports: p.imports,
             created: lamina_core::now_epoch_seconds(),
@@ -134,6 +137,10 @@ impl Engine {
 
     pub async fn create_stack(&self, req: &Req, input: StackInput) -> Result<Value> {
         check_stack_name(&input.stack_name)?;
+        super::lifecycle::check_policy(
+            input.stack_policy_body.as_deref(),
+            input.stack_policy_url.as_deref(),
+        )?;
         if let Some(existing) = self.table.find(&req.scope, &input.stack_name).await? {
             let _ = existing;
             return Err(CfnError::AlreadyExists(input.stack_name));
@@ -160,6 +167,10 @@ impl Engine {
     }
 
     pub async fn update_stack(&self, req: &Req, input: StackInput) -> Result<Value> {
+        super::lifecycle::check_policy(
+            input.stack_policy_body.as_deref(),
+            input.stack_policy_url.as_deref(),
+        )?;
         let loaded = self.stack(req, &input.stack_name).await?;
         let old = loaded.record;
         if !UPDATABLE.contains(&old.status.as_str()) {
@@ -226,6 +237,10 @@ impl Engine {
             capabilities: input.capabilities.clone(),
             updated: Some(lamina_core::now_epoch_seconds()),
             previous: Some(Box::new(prev)),
+            stack_policy: input
+                .stack_policy_body
+                .clone()
+                .or_else(|| old.stack_policy.clone()),
             ..old.clone()
         }
     }
@@ -269,7 +284,7 @@ impl Engine {
     }
 
     pub async fn describe_stacks(&self, req: &Req, input: StackRef) -> Result<Value> {
-        let stacks = match input.stack_name.as_deref() {
+        let stacks: Vec<StackRecord> = match input.stack_name.as_deref() {
             Some(name) => vec![self.stack(req, name).await?.record],
             None => self
                 .table
@@ -280,14 +295,21 @@ impl Engine {
                 .rev()
                 .collect(),
         };
-        Ok(json!({"Stacks": stacks.iter().map(render_stack).collect::<Vec<_>>()}))
+        let items = stacks
+            .iter()
+            .map(|s| (s.stack_id.clone(), render_stack(s)))
+            .collect();
+        Ok(paged(
+            "Stacks",
+            page(items, input.next_token.as_deref(), PAGE)?,
+        ))
     }
 
     pub async fn describe_events(&self, req: &Req, input: StackRef) -> Result<Value> {
         let name = input.stack_name.unwrap_or_default();
         let stack = self.stack(req, &name).await?.record;
         let events = self.table.events(&req.scope, &stack.stack_id).await?;
-        let list: Vec<Value> = events
+        let list: Vec<(String, Value)> = events
             .iter()
             .map(|e| {
                 let mut o = json!({
@@ -308,10 +330,13 @@ impl Engine {
                 if let Some(p) = &e.properties {
                     o["ResourceProperties"] = json!(p);
                 }
-                o
+                (e.event_id.clone(), o)
             })
             .collect();
-        Ok(json!({"StackEvents": list}))
+        Ok(paged(
+            "StackEvents",
+            page(list, input.next_token.as_deref(), PAGE)?,
+        ))
     }
 
     pub async fn describe_resource(&self, req: &Req, input: StackRef) -> Result<Value> {
@@ -368,7 +393,7 @@ impl Engine {
     pub async fn list_resources(&self, req: &Req, input: StackRef) -> Result<Value> {
         let name = input.stack_name.unwrap_or_default();
         let stack = self.stack(req, &name).await?.record;
-        let list: Vec<Value> = stack
+        let list: Vec<(String, Value)> = stack
             .resources
             .values()
             .map(|r| {
@@ -384,14 +409,17 @@ impl Engine {
                 if let Some(s) = &r.reason {
                     o["ResourceStatusReason"] = json!(s);
                 }
-                o
+                (r.logical_id.clone(), o)
             })
             .collect();
-        Ok(json!({"StackResourceSummaries": list}))
+        Ok(paged(
+            "StackResourceSummaries",
+            page(list, input.next_token.as_deref(), PAGE)?,
+        ))
     }
 
     pub async fn list_stacks(&self, req: &Req, input: StackRef) -> Result<Value> {
-        let list: Vec<Value> = self
+        let list: Vec<(String, Value)> = self
             .table
             .stacks(&req.scope)
             .await?
@@ -420,10 +448,13 @@ impl Engine {
                 if let Some(r) = &s.reason {
                     o["StackStatusReason"] = json!(r);
                 }
-                o
+                (s.stack_id.clone(), o)
             })
             .collect();
-        Ok(json!({"StackSummaries": list}))
+        Ok(paged(
+            "StackSummaries",
+            page(list, input.next_token.as_deref(), PAGE)?,
+        ))
     }
 }
 

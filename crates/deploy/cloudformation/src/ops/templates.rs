@@ -17,6 +17,7 @@ impl Engine {
                     &ChangeSetRef {
                         change_set_name: Some(cs.clone()),
                         stack_name: input.stack_name.clone(),
+                        next_token: None,
                     },
                 )
                 .await?;
@@ -137,15 +138,21 @@ impl Engine {
         Ok(o)
     }
 
-    pub async fn list_exports(&self, req: &Req) -> Result<Value> {
-        let list: Vec<Value> = self
+    pub async fn list_exports(&self, req: &Req, next_token: Option<&str>) -> Result<Value> {
+        let list: Vec<(String, Value)> = self
             .table
             .exports(&req.scope)
             .await?
             .iter()
-            .map(|e| json!({"ExportingStackId": e.stack_id, "Name": e.name, "Value": e.value}))
+            .map(|e| {
+                let o = json!({"ExportingStackId": e.stack_id, "Name": e.name, "Value": e.value});
+                (e.name.clone(), o)
+            })
             .collect();
-        Ok(json!({"Exports": list}))
+        Ok(super::paged(
+            "Exports",
+            super::page(list, next_token, super::PAGE)?,
+        ))
     }
 
     pub async fn list_imports(&self, req: &Req, export_name: &str) -> Result<Value> {

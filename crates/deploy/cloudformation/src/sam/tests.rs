@@ -359,7 +359,9 @@ fn local_code_uri_is_zipped_from_the_code_root() {
     };
     let r = transform(template("src/fn/"), &c).unwrap()["Resources"].clone();
     let b64 = r["F"]["Properties"]["Code"][PACKAGED_KEY].as_str().unwrap();
-    let zip = base64::engine::general_purpose::STANDARD.decode(b64).unwrap();
+    let zip = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .unwrap();
     let mut names: Vec<String> = zip::ZipArchive::new(std::io::Cursor::new(zip))
         .unwrap()
         .file_names()
@@ -368,9 +370,13 @@ fn local_code_uri_is_zipped_from_the_code_root() {
     names.sort();
     assert_eq!(names, ["app.py", "pkg/m.py"]);
     // A zip is taken as it is.
-    let layer = r["L"]["Properties"]["Content"][PACKAGED_KEY].as_str().unwrap();
+    let layer = r["L"]["Properties"]["Content"][PACKAGED_KEY]
+        .as_str()
+        .unwrap();
     assert_eq!(
-        base64::engine::general_purpose::STANDARD.decode(layer).unwrap(),
+        base64::engine::general_purpose::STANDARD
+            .decode(layer)
+            .unwrap(),
         b"PK\x05\x06not-really"
     );
 
@@ -387,7 +393,10 @@ fn local_code_uri_is_zipped_from_the_code_root() {
     );
     let looked = root.join("src/nope/");
     assert!(
-        e.contains(&format!("'src/nope/' does not exist (looked for {})", looked.display())),
+        e.contains(&format!(
+            "'src/nope/' does not exist (looked for {})",
+            looked.display()
+        )),
         "{e}"
     );
     // Paths that leave the root are never read.

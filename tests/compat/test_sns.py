@@ -452,6 +452,116 @@ def test_http_subscription_handshake(sns, endpoint):
         server.shutdown()
 
 
+class FailingHook(http.server.BaseHTTPRequestHandler):
+    """Accepts the SubscriptionConfirmation, answers 500 to every Notification."""
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+        kind = self.headers["x-amz-sns-message-type"]
+        self.server.received.append((kind, time.monotonic(), body))
+        self.send_response(200 if kind == "SubscriptionConfirmation" else 500)
+        self.end_headers()
+
+    def log_message(self, *a):
+        pass
+
+
+def test_http_delivery_policy_retries_then_subscription_dlq(sns, sqs):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FailingHook)
+    server.received = []
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        arn = sns.create_topic(Name=uid())["TopicArn"]
+        dlq_url, dlq_arn = queue(sqs)
+        sns.subscribe(TopicArn=arn, Protocol="http",
+                      Endpoint=f"http://127.0.0.1:{server.server_address[1]}/fails")
+        assert wait_for(lambda: server.received)
+        token = json.loads(server.received[0][2])["Token"]
+        sub = sns.confirm_subscription(TopicArn=arn, Token=token)["SubscriptionArn"]
+        policy = {"healthyRetryPolicy": {"numRetries": 2, "numNoDelayRetries": 0, "numMinDelayRetries": 2,
+                                         "minDelayTarget": 1, "maxDelayTarget": 1, "numMaxDelayRetries": 0,
+                                         "backoffFunction": "linear"}}
+        sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="DeliveryPolicy",
+                                        AttributeValue=json.dumps(policy))
+        sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="RedrivePolicy",
+                                        AttributeValue=json.dumps({"deadLetterTargetArn": dlq_arn}))
+        a = sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]
+        assert json.loads(a["DeliveryPolicy"]) == policy
+        assert json.loads(a["RedrivePolicy"]) == {"deadLetterTargetArn": dlq_arn}
+        mid = sns.publish(TopicArn=arn, Message="undeliverable")["MessageId"]
+        # the first attempt and two retries, a second apart, all answered 500 ...
+        [m] = receive(sqs, dlq_url, timeout=20)
+        attempts = [(t, b) for kind, t, b in server.received if kind == "Notification"]
+        assert len(attempts) == 3, attempts
+        assert all(json.loads(b)["MessageId"] == mid for _, b in attempts)
+        gaps = [b[0] - a[0] for a, b in zip(attempts, attempts[1:])]
+        assert all(0.8 <= g < 5 for g in gaps), gaps
+        # ... then the message is in the subscription's dead-letter queue
+        env = json.loads(m["Body"])
+        assert (env["Type"], env["MessageId"], env["Message"], env["TopicArn"]) == \
+            ("Notification", mid, "undeliverable", arn)
+        time.sleep(1.5)
+        assert len([k for k, _, _ in server.received if k == "Notification"]) == 3
+    finally:
+        server.shutdown()
+
+
+LAMBDA_HANDLER = """
+import json, os
+def handler(event, context):
+    with open(os.environ["OUT"], "a") as f:
+        f.write(json.dumps(event) + "\\n")
+    return {"ok": True}
+"""
+
+
+def test_lambda_subscription_event_shape(client, sns, tmp_path):
+    import io
+    import zipfile
+    from lambda_helpers import host_python_runtime, poll
+    lam = client("lambda")
+    out = str(tmp_path / "events.jsonl")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("handler.py", LAMBDA_HANDLER)
+    name = uid("sns-fn")
+    fn_arn = lam.create_function(FunctionName=name, Runtime=host_python_runtime(),
+                                 Role="arn:aws:iam::000000000000:role/lamina-compat-sns",
+                                 Handler="handler.handler", Code={"ZipFile": buf.getvalue()},
+                                 Environment={"Variables": {"OUT": out}})["FunctionArn"]
+    try:
+        poll(lambda: lam.get_function(FunctionName=name)["Configuration"]["State"] == "Active",
+             what="function active")
+        arn = sns.create_topic(Name=uid())["TopicArn"]
+        sub = sns.subscribe(TopicArn=arn, Protocol="lambda", Endpoint=fn_arn)["SubscriptionArn"]
+        assert sub.startswith(arn + ":")
+        mid = sns.publish(TopicArn=arn, Message="to lambda", Subject="subj",
+                          MessageAttributes={"k": {"DataType": "String", "StringValue": "v"}})["MessageId"]
+
+        def events():
+            if not os.path.exists(out):
+                return []
+            with open(out) as f:
+                return [json.loads(x) for x in f if x.strip()]
+        [event] = poll(events, timeout=20, what="the SNS event in the function")
+        [rec] = event["Records"]
+        assert (rec["EventSource"], rec["EventVersion"], rec["EventSubscriptionArn"]) == ("aws:sns", "1.0", sub)
+        n = rec["Sns"]
+        assert list(n) == ["Type", "MessageId", "TopicArn", "Subject", "Message", "Timestamp",
+                           "SignatureVersion", "Signature", "SigningCertUrl", "UnsubscribeUrl",
+                           "MessageAttributes"]
+        assert (n["Type"], n["MessageId"], n["TopicArn"], n["Subject"], n["Message"]) == \
+            ("Notification", mid, arn, "subj", "to lambda")
+        assert n["MessageAttributes"] == {"k": {"Type": "String", "Value": "v"}}
+        # the signature verifies as it does for the other protocols
+        verify_signature({**n, "SigningCertURL": n["SigningCertUrl"]})
+        # no subject: AWS sends null in the Lambda event
+        sns.publish(TopicArn=arn, Message="second")
+        second = poll(lambda: events()[1:], timeout=20, what="the second event")[0]["Records"][0]["Sns"]
+        assert second["Subject"] is None and second["MessageAttributes"] == {}
+    finally:
+        lam.delete_function(FunctionName=name)
+
+
 # --- https endpoints ------------------------------------------------------------------------
 
 def make_certificates(d):

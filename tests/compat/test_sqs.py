@@ -235,6 +235,57 @@ def test_create_after_delete_within_60_seconds(sqs, name):
     sqs.create_queue(QueueName=name + "-other")
 
 
+def test_create_with_every_settable_attribute(sqs, name):
+    dlq = sqs.create_queue(QueueName=name + "-dlq", Attributes={
+        "RedriveAllowPolicy": json.dumps({"redrivePermission": "allowAll"})})["QueueUrl"]
+    dlq_arn = arn_of(sqs, dlq)
+    attrs = {
+        "VisibilityTimeout": "45", "MessageRetentionPeriod": "120", "DelaySeconds": "3",
+        "MaximumMessageSize": "2048", "ReceiveMessageWaitTimeSeconds": "2",
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 4}),
+        "KmsMasterKeyId": "alias/aws/sqs", "KmsDataKeyReusePeriodSeconds": "600",
+    }
+    url = sqs.create_queue(QueueName=name, Attributes=attrs)["QueueUrl"]
+    a = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    for k, v in attrs.items():
+        if k == "RedrivePolicy":
+            assert json.loads(a[k]) == {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 4}
+        else:
+            assert a[k] == v, k
+    assert json.loads(sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["RedriveAllowPolicy"])
+                      ["Attributes"]["RedriveAllowPolicy"]) == {"redrivePermission": "allowAll"}
+    # FIFO-only attributes: high-throughput mode
+    f = sqs.create_queue(QueueName=name + ".fifo", Attributes={
+        "FifoQueue": "true", "DeduplicationScope": "messageGroup",
+        "FifoThroughputLimit": "perMessageGroupId", "ContentBasedDeduplication": "true"})["QueueUrl"]
+    a = sqs.get_queue_attributes(QueueUrl=f, AttributeNames=["All"])["Attributes"]
+    assert (a["DeduplicationScope"], a["FifoThroughputLimit"], a["ContentBasedDeduplication"]) == \
+        ("messageGroup", "perMessageGroupId", "true")
+    with pytest.raises(ClientError) as e:
+        sqs.set_queue_attributes(QueueUrl=f, Attributes={"FifoThroughputLimit": "perSomething"})
+    assert error_of(e) == ("InvalidAttributeValue", "Invalid value for the parameter FifoThroughputLimit.")
+    # the queue's ReceiveMessageWaitTimeSeconds makes a plain receive a long poll
+    t0 = time.monotonic()
+    assert "Messages" not in sqs.receive_message(QueueUrl=url)
+    assert time.monotonic() - t0 >= 1.8
+
+
+def test_attribute_name_errors(sqs, name):
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    with pytest.raises(ClientError) as e:
+        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Bogus"])
+    assert error_of(e) == ("InvalidAttributeName", "Unknown Attribute Bogus.")
+    with pytest.raises(ClientError) as e:
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"QueueArn": "x"})
+    assert error_of(e)[0] == "InvalidAttributeName"
+    with pytest.raises(ClientError) as e:
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"Bogus": "1"})
+    assert error_of(e) == ("InvalidAttributeName", "Unknown Attribute Bogus.")
+    # nothing changed
+    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])["Attributes"] == \
+        {"VisibilityTimeout": "30"}
+
+
 def test_tags_and_permissions(sqs, name):
     url = sqs.create_queue(QueueName=name, tags={"team": "a"})["QueueUrl"]
     sqs.tag_queue(QueueUrl=url, Tags={"env": "dev", "team": "b"})
@@ -322,6 +373,53 @@ def test_send_errors(sqs, name):
     with pytest.raises(ClientError) as e:
         sqs.send_message(QueueUrl=url, MessageBody="x", DelaySeconds=901)
     assert error_of(e)[0] == "InvalidParameterValue"
+
+
+def test_per_message_delay(sqs, name):
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="later", DelaySeconds=1)
+    sqs.send_message(QueueUrl=url, MessageBody="now")
+    a = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert (a["ApproximateNumberOfMessages"], a["ApproximateNumberOfMessagesDelayed"]) == ("1", "1")
+    assert [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]] == ["now"]
+    time.sleep(1.1)
+    assert [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]] == ["later"]
+
+
+def test_errors_on_missing_queues_and_foreign_or_deleted_handles(sqs, name):
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    other = sqs.create_queue(QueueName=name + "-other")["QueueUrl"]
+    missing = url + "-missing"
+    for call in (lambda: sqs.send_message(QueueUrl=missing, MessageBody="x"),
+                 lambda: sqs.receive_message(QueueUrl=missing),
+                 lambda: sqs.purge_queue(QueueUrl=missing)):
+        with pytest.raises(ClientError) as e:
+            call()
+        assert error_of(e) == ("AWS.SimpleQueueService.NonExistentQueue", "The specified queue does not exist.")
+    sqs.send_message(QueueUrl=url, MessageBody="x")
+    m = sqs.receive_message(QueueUrl=url)["Messages"][0]
+    # a handle of another queue's message
+    with pytest.raises(ClientError) as e:
+        sqs.delete_message(QueueUrl=other, ReceiptHandle=m["ReceiptHandle"])
+    assert error_of(e) == ("ReceiptHandleIsInvalid",
+                           f'The input receipt handle "{m["ReceiptHandle"]}" is not a valid receipt handle.')
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    # the handle of a deleted message: DeleteMessage succeeds, ChangeMessageVisibility does not
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    with pytest.raises(ClientError) as e:
+        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=5)
+    assert error_of(e) == ("InvalidParameterValue",
+                           f"Value {m['ReceiptHandle']} for parameter ReceiptHandle is invalid. Reason: "
+                           "Message does not exist or is not available for visibility timeout change.")
+    r = sqs.change_message_visibility_batch(QueueUrl=url, Entries=[
+        {"Id": "gone", "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 5}])
+    assert [(f["Id"], f["Code"], f["SenderFault"]) for f in r["Failed"]] == [("gone", "InvalidParameterValue", True)]
+    # FIFO parameters on a standard queue
+    with pytest.raises(ClientError) as e:
+        sqs.send_message(QueueUrl=url, MessageBody="x", MessageDeduplicationId="d")
+    assert error_of(e) == ("InvalidParameterValue",
+                           "Value d for parameter MessageDeduplicationId is invalid. Reason: "
+                           "The request include parameter that is not valid for this queue type.")
 
 
 def test_one_mebibyte_message_by_default(sqs, name):
@@ -450,6 +548,45 @@ def test_redrive_to_dlq_and_move_task_back(sqs, name):
     assert back["Body"] == "poison" and back["Attributes"]["ApproximateReceiveCount"] == "1"
     with pytest.raises(ClientError) as e:
         sqs.cancel_message_move_task(TaskHandle=handle)
+    assert error_of(e)[0] == "ResourceNotFoundException"
+
+
+def test_cancel_a_running_move_task(sqs, name):
+    dlq = sqs.create_queue(QueueName=name + "-dlq")["QueueUrl"]
+    dlq_arn = arn_of(sqs, dlq)
+    src = sqs.create_queue(QueueName=name, Attributes={
+        "VisibilityTimeout": "0",
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 1})})["QueueUrl"]
+    for i in range(0, 20, 10):
+        sqs.send_message_batch(QueueUrl=src, Entries=[{"Id": f"m{j}", "MessageBody": f"m{j}"} for j in range(i, i + 10)])
+    # receive each once (maxReceiveCount 1); the next receive moves them to the DLQ
+    deadline = time.monotonic() + 20
+    while int(sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["ApproximateNumberOfMessages"])
+              ["Attributes"]["ApproximateNumberOfMessages"]) < 20 and time.monotonic() < deadline:
+        sqs.receive_message(QueueUrl=src, MaxNumberOfMessages=10)
+    assert sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"] == \
+        {"ApproximateNumberOfMessages": "20"}
+    handle = sqs.start_message_move_task(SourceArn=dlq_arn, MaxNumberOfMessagesPerSecond=1)["TaskHandle"]
+    # one task per source at a time
+    with pytest.raises(ClientError) as e:
+        sqs.start_message_move_task(SourceArn=dlq_arn)
+    assert error_of(e) == ("AWS.SimpleQueueService.UnsupportedOperation",
+                           "There is already a task running. Only one active task is allowed for a source queue arn at a given time.")
+    time.sleep(1.5)
+    moved = sqs.cancel_message_move_task(TaskHandle=handle)["ApproximateNumberOfMessagesMoved"]
+    assert 0 <= moved < 20
+    deadline = time.monotonic() + 10
+    while True:
+        t = sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"][0]
+        if t["Status"] in ("CANCELLED", "COMPLETED", "FAILED") or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert t["Status"] == "CANCELLED" and t["ApproximateNumberOfMessagesMoved"] < 20
+    left = int(sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["ApproximateNumberOfMessages"])
+               ["Attributes"]["ApproximateNumberOfMessages"])
+    assert left + t["ApproximateNumberOfMessagesMoved"] == 20 and left > 0
+    with pytest.raises(ClientError) as e:
+        sqs.cancel_message_move_task(TaskHandle="not-a-task-handle")
     assert error_of(e)[0] == "ResourceNotFoundException"
 
 

@@ -36,6 +36,8 @@
 //! * Standard queues deliver each message once per visibility window (AWS may deliver
 //!   twice); ordering is best-effort send order, as on AWS.
 //! * FifoThroughputLimit and DeduplicationScope are stored; throughput is not limited.
+//! * RedriveAllowPolicy is validated and stored; which queues may name a queue as their
+//!   dead-letter queue is not enforced.
 //! * A receipt handle from an earlier receive of a message that has since been received
 //!   again does not delete it (as AWS documents); ChangeMessageVisibility rejects it.
 //! * A ReceiveRequestAttemptId whose receive returned no messages is not remembered (a

@@ -562,6 +562,61 @@ def test_lambda_subscription_event_shape(client, sns, tmp_path):
         lam.delete_function(FunctionName=name)
 
 
+FAILING_HANDLER = """
+def handler(event, context):
+    raise ValueError("boom " + event["id"])
+"""
+
+
+def test_lambda_async_failure_destination_and_dlq_on_sns_topics(client, sns, sqs):
+    """Lambda's OnFailure destination and DeadLetterConfig pointing at SNS topics: the
+    invocation record (destination) and the event (DLQ) are published to the topic."""
+    import io
+    import zipfile
+    from lambda_helpers import host_python_runtime, poll
+    lam = client("lambda")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("handler.py", FAILING_HANDLER)
+    dest_topic = sns.create_topic(Name=uid("dest"))["TopicArn"]
+    dlq_topic = sns.create_topic(Name=uid("dlq"))["TopicArn"]
+    dest_url, dest_q = queue(sqs)
+    dlq_url, dlq_q = queue(sqs)
+    sns.subscribe(TopicArn=dest_topic, Protocol="sqs", Endpoint=dest_q,
+                  Attributes={"RawMessageDelivery": "true"})
+    sns.subscribe(TopicArn=dlq_topic, Protocol="sqs", Endpoint=dlq_q)
+    name = uid("fails")
+    lam.create_function(FunctionName=name, Runtime=host_python_runtime(),
+                        Role="arn:aws:iam::000000000000:role/lamina-compat-sns",
+                        Handler="handler.handler", Code={"ZipFile": buf.getvalue()},
+                        DeadLetterConfig={"TargetArn": dlq_topic})
+    try:
+        poll(lambda: lam.get_function(FunctionName=name)["Configuration"]["State"] == "Active",
+             what="function active")
+        lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=0)
+        # the dead-letter topic gets the event
+        r = lam.invoke(FunctionName=name, InvocationType="Event", Payload=json.dumps({"id": "x1"}))
+        assert r["StatusCode"] == 202
+        [m] = receive(sqs, dlq_url, timeout=20)
+        env = json.loads(m["Body"])
+        assert env["Type"] == "Notification" and env["TopicArn"] == dlq_topic
+        assert json.loads(env["Message"]) == {"id": "x1"}
+        verify_signature(env)
+        # an OnFailure destination topic gets the invocation record
+        lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=0,
+                                             DestinationConfig={"OnFailure": {"Destination": dest_topic}})
+        r = lam.invoke(FunctionName=name, InvocationType="Event", Payload=json.dumps({"id": "x2"}))
+        request_id = r["ResponseMetadata"]["RequestId"]
+        [m] = receive(sqs, dest_url, timeout=20)
+        record = json.loads(m["Body"])  # raw delivery: the record itself
+        assert record["requestContext"]["condition"] == "RetriesExhausted"
+        assert record["requestContext"]["requestId"] == request_id
+        assert record["requestPayload"] == {"id": "x2"}
+        assert record["responsePayload"]["errorMessage"] == "boom x2"
+    finally:
+        lam.delete_function(FunctionName=name)
+
+
 # --- https endpoints ------------------------------------------------------------------------
 
 def make_certificates(d):

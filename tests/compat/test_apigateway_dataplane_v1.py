@@ -1016,3 +1016,23 @@ def test_mock_without_matching_integration_response_is_500(new_api):
     # no integration response matches 404 and there is no default one: a configuration error
     r = api.call("GET", "/cfg")
     assert (r.status, r.json()) == (500, {"message": "Internal server error"})
+
+
+def test_stage_variables_in_integration_uris(new_api, functions, backend):
+    """`${stageVariables.x}` in an integration URI is filled per stage (a common way to point
+    stages at different functions or backends)."""
+    api = new_api()
+    fn_base = functions["proxy"].rsplit(":", 1)[0]  # arn:...:function
+    api.method("/fn", "GET", {"type": "AWS_PROXY", "integrationHttpMethod": "POST",
+                              "uri": lambda_uri(fn_base + ":${stageVariables.fn}")})
+    api.method("/be/{p}", "GET", {"type": "HTTP_PROXY", "integrationHttpMethod": "GET",
+                                  "uri": backend + "/${stageVariables.prefix}/{p}",
+                                  "requestParameters": {"integration.request.path.p": "method.request.path.p"}},
+               requestParameters={"method.request.path.p": True})
+    name = functions["proxy"].rsplit(":", 1)[1]
+    api.deploy("prod", variables={"fn": name, "prefix": "live"})
+    r = api.call("GET", "/fn")
+    assert r.status == 200, r
+    assert r.json()["event"]["stageVariables"] == {"fn": name, "prefix": "live"}
+    r = api.call("GET", "/be/x")
+    assert r.status == 200 and r.json()["path"] == "/live/x"

@@ -159,7 +159,8 @@ pub(crate) fn timeout_of(i: &Integration) -> Duration {
 }
 
 pub async fn lambda_proxy(call: &Call<'_>, i: &Integration) -> HttpResponse {
-    let Some(function) = i.uri.as_deref().and_then(function_of) else {
+    let uri = stage_vars_in(call, i.uri.as_deref().unwrap_or_default());
+    let Some(function) = function_of(&uri) else {
         return message(500, INTERNAL);
     };
     let event = proxy_event(call);
@@ -464,6 +465,33 @@ pub fn mock(call: &Call<'_>, i: &Integration) -> HttpResponse {
     method_response(call, ir, b"", &[])
 }
 
+/// `${stageVariables.name}` in an integration URI, filled from the stage's variables (an
+/// unknown name becomes empty).
+pub(crate) fn stage_vars_in(call: &Call<'_>, uri: &str) -> String {
+    const MARK: &str = "${stageVariables.";
+    let mut out = String::with_capacity(uri.len());
+    let mut rest = uri;
+    while let Some(i) = rest.find(MARK) {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i + MARK.len()..];
+        let Some(end) = tail.find('}') else {
+            out.push_str(&rest[i..]);
+            return out;
+        };
+        if let Some(v) = call
+            .stage
+            .variables
+            .as_ref()
+            .and_then(|m| m.get(&tail[..end]))
+        {
+            out.push_str(v);
+        }
+        rest = &tail[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The value of a request-parameter mapping source: `method.request.{path,querystring,header}.x`,
 /// `stageVariables.x`, `context.x` or a `'literal'`.
 fn param_source(call: &Call<'_>, source: &str) -> Option<String> {
@@ -505,7 +533,7 @@ fn param_source(call: &Call<'_>, source: &str) -> Option<String> {
 /// Substitutes `{name}` in the integration URI from the integration's request parameters
 /// (`integration.request.path.x` ← any mapping source) or same-named path parameters.
 fn target_uri(call: &Call<'_>, i: &Integration) -> String {
-    let mut uri = i.uri.clone().unwrap_or_default();
+    let mut uri = stage_vars_in(call, i.uri.as_deref().unwrap_or_default());
     let mut values: BTreeMap<String, String> = call.path_params.clone();
     for (target, source) in i.request_parameters.iter().flatten() {
         let Some(name) = target.strip_prefix("integration.request.path.") else {

@@ -192,3 +192,27 @@ def poll(fn, timeout=15.0, interval=0.2, what="condition"):
 
 def log_lines(text):
     return [ln for ln in text.splitlines() if ln.strip()]
+
+
+def logged(logs, function_name, marker="SEEN"):
+    """The JSON documents a function printed as `<marker> {...}` lines, in time order, read back
+    from its CloudWatch log group: how a function reports what it saw to a test (it cannot write
+    to the test's files: its root is read-only and its /tmp is its own, as on AWS)."""
+    out, kw = [], {}
+    while True:
+        try:
+            r = logs.filter_log_events(logGroupName=f"/aws/lambda/{function_name}",
+                                       filterPattern=f'"{marker}"', **kw)
+        except ClientError as e:
+            if e.response["Error"]["Code"] == "ResourceNotFoundException":
+                return []
+            raise
+        for ev in r["events"]:
+            msg = ev["message"]
+            i = msg.find(marker + " ")
+            if i >= 0:
+                out.append((ev["timestamp"], json.loads(msg[i + len(marker) + 1:])))
+        if not r.get("nextToken"):
+            break
+        kw["nextToken"] = r["nextToken"]
+    return [doc for _, doc in sorted(out, key=lambda t: t[0])]

@@ -13,6 +13,7 @@ tests/functions/ and are built by scripts/build-test-functions.
 import base64
 import collections
 import json
+import os
 import time
 import uuid
 
@@ -413,3 +414,53 @@ def test_cloudwatch_logs_receive_function_output(lam, fns, logs):
     reports = poll(report_events, timeout=15, what="the REPORT line")
     assert REPORT_RE.search(reports[0]["message"]), reports[0]["message"]
     assert reports[0]["timestamp"] >= int(time.time() * 1000) - 600_000
+
+
+# ---------------------------------------------------------------------------------------------
+# Isolation: what a function may see and do (Lamina reports its layers in /_lamina/health)
+
+
+def _isolation_layers(endpoint):
+    import urllib.request
+    with urllib.request.urlopen(f"{endpoint}/_lamina/health") as r:
+        health = json.loads(r.read())
+    return health["services"]["lambda"]["details"]["isolation"]
+
+
+def test_health_lists_isolation_layers(endpoint):
+    iso = _isolation_layers(endpoint)
+    for layer in ("namespaces", "seccomp", "cgroups"):
+        assert isinstance(iso[layer]["active"], bool), iso
+        # a layer that is off says why
+        assert iso[layer]["active"] or iso[layer]["reason"], iso
+    assert isinstance(iso["read_only_root"], bool) and iso["private_tmp"]
+    if iso["seccomp"]["active"]:
+        assert {"mount", "umount2", "reboot", "kexec_load", "init_module", "ptrace", "keyctl",
+                "bpf", "perf_event_open", "swapon"} <= set(iso["seccomp"]["denied"])
+
+
+def test_function_is_isolated(endpoint, lam, fns):
+    iso = _isolation_layers(endpoint)
+    if not (iso["namespaces"]["active"] and iso["seccomp"]["active"]):
+        pytest.skip(f"isolation layers not available on this host: {iso}")
+    name = fns.create("python", handler="handler.isolation", timeout=10)["FunctionName"]
+    first = ok(lam, name)
+    # its own pid namespace: the runtime is pid 1 and sees only its own processes
+    assert first["pid"] == 1, first
+    assert first["procs"] == [1], first
+    # a read-only root and task root; /tmp is writable, empty at start
+    assert first["write_root"] == "EROFS", first
+    assert first["write_etc"] == "EROFS", first
+    assert first["write_task_root"] == "EROFS", first
+    assert first["tmp_before"] == [], first
+    # denied syscalls fail with EPERM
+    assert (first["mount"], first["umount2"], first["swapon"]) == ("EPERM", "EPERM", "EPERM"), first
+    # warm: the same environment keeps its /tmp
+    assert ok(lam, name)["tmp_before"] == ["isolation-mark"]
+    # a new environment (configuration changed) starts with an empty /tmp of its own
+    lam.update_function_configuration(FunctionName=name, Environment={"Variables": {"MARK": "2"}})
+    lam.get_waiter("function_updated_v2").wait(FunctionName=name)
+    assert ok(lam, name)["tmp_before"] == []
+    # and nothing reached the host
+    assert not os.path.exists("/isolation-escape")
+    assert not os.path.exists("/tmp/isolation-mark")

@@ -8,13 +8,12 @@ timeout, deletes everything except the reported `batchItemFailures` with
 ReportBatchItemFailures, and deletes messages that no filter pattern matches without invoking.
 
 The function is a Python handler built here with zipfile; it appends each event it receives
-to a file named by its OUT environment variable (the test runs on the same host), and its
+to its CloudWatch log (the test reads it back with FilterLogEvents), and its
 MODE variable makes it succeed, raise, or report the records whose body contains "fail".
 """
 import hashlib
 import io
 import json
-import os
 import time
 import uuid
 import zipfile
@@ -22,16 +21,19 @@ import zipfile
 import pytest
 from botocore.exceptions import ClientError
 
-from lambda_helpers import host_python_runtime, poll
+from lambda_helpers import host_python_runtime, logged, poll
 
 ROLE = "arn:aws:iam::000000000000:role/lamina-compat-esm"
 
 HANDLER = '''
-import json, os
+import json, os, time
 def handler(event, context):
     mode = os.environ.get("MODE", "ok")
-    with open(os.environ["OUT"], "a") as f:
-        f.write(json.dumps({"records": event["Records"], "mode": mode}) + "\\n")
+    started = time.time()
+    if mode == "slow":
+        time.sleep(1)
+    print("SEEN " + json.dumps({"records": event["Records"], "mode": mode,
+                                "start": started, "end": time.time()}))
     if mode == "raise":
         raise RuntimeError("boom")
     if mode == "partial":
@@ -53,18 +55,17 @@ def unique(prefix):
 
 
 class Env:
-    """A queue, a function and the file of events it received."""
+    """A queue, a function and the events it received (it prints them to its log)."""
 
-    def __init__(self, lam, sqs, tmp_path, mode="ok", queue_attrs=None):
-        self.lam, self.sqs = lam, sqs
-        self.out = str(tmp_path / f"{uuid.uuid4().hex}.jsonl")
+    def __init__(self, lam, sqs, logs, mode="ok", queue_attrs=None):
+        self.lam, self.sqs, self.logs = lam, sqs, logs
         self.name = unique("fn")
         self.queue_url = sqs.create_queue(QueueName=unique("q"), Attributes=queue_attrs or {})["QueueUrl"]
         self.queue_arn = sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])[
             "Attributes"]["QueueArn"]
         lam.create_function(FunctionName=self.name, Runtime=host_python_runtime(), Role=ROLE,
                             Handler="handler.handler", Code={"ZipFile": function_zip()},
-                            Environment={"Variables": {"OUT": self.out, "MODE": mode}}, Timeout=10)
+                            Environment={"Variables": {"MODE": mode}}, Timeout=10)
         poll(lambda: lam.get_function(FunctionName=self.name)["Configuration"]["State"] == "Active",
              what="function active")
         self.mappings = []
@@ -79,10 +80,7 @@ class Env:
             self.lam.get_event_source_mapping(UUID=uuid_)), timeout=timeout, what=f"mapping {state}")
 
     def events(self):
-        if not os.path.exists(self.out):
-            return []
-        with open(self.out) as f:
-            return [json.loads(line) for line in f if line.strip()]
+        return logged(self.logs, self.name)
 
     def bodies(self):
         return [r["body"] for e in self.events() for r in e["records"]]
@@ -104,11 +102,11 @@ class Env:
 
 
 @pytest.fixture
-def env(client, tmp_path):
+def env(client):
     made = []
 
     def make(**kw):
-        e = Env(client("lambda"), client("sqs"), tmp_path, **kw)
+        e = Env(client("lambda"), client("sqs"), client("logs"), **kw)
         made.append(e)
         return e
 
@@ -261,3 +259,35 @@ def test_function_errors_leave_the_batch_and_partial_failures_retry_only_those(e
     bodies = p.bodies()
     assert bodies.count("ok-1") == 1 and bodies.count("ok-3") == 1, bodies
     assert p.depth() == 1
+
+
+def test_batching_window_gathers_one_batch(env):
+    e = env()
+    m = e.map(BatchSize=10, MaximumBatchingWindowInSeconds=3)
+    assert m["MaximumBatchingWindowInSeconds"] == 3
+    e.wait_state(m["UUID"], "Enabled")
+    for i in range(4):
+        e.sqs.send_message(QueueUrl=e.queue_url, MessageBody=f"w{i}")
+        time.sleep(0.3)
+    poll(lambda: len(e.bodies()) >= 4, what="the four records")
+    # sent over ~1.2 s, within the 3 s window: one invocation with all four
+    assert [sorted(r["body"] for r in ev["records"]) for ev in e.events()] == [["w0", "w1", "w2", "w3"]]
+    poll(lambda: e.depth() == 0, what="batch deleted")
+
+
+def test_scaling_config_maximum_concurrency(env):
+    e = env(mode="slow")
+    with pytest.raises(ClientError) as ex:
+        e.map(ScalingConfig={"MaximumConcurrency": 1})
+    assert ex.value.response["Error"]["Code"] in ("InvalidParameterValueException", "ValidationException")
+    m = e.map(BatchSize=1, ScalingConfig={"MaximumConcurrency": 2})
+    assert m["ScalingConfig"] == {"MaximumConcurrency": 2}
+    e.wait_state(m["UUID"], "Enabled")
+    for i in range(6):
+        e.sqs.send_message(QueueUrl=e.queue_url, MessageBody=f"c{i}")
+    poll(lambda: len(e.bodies()) >= 6, timeout=30, what="the six records")
+    spans = [(ev["start"], ev["end"]) for ev in e.events()]
+    # the most invocations running at one moment
+    most = max(sum(1 for s, t in spans if s <= at < t) for at, _ in spans)
+    assert most == 2, spans
+    poll(lambda: e.depth() == 0, what="all deleted")

@@ -8,6 +8,7 @@ Every handler is written against AWS's documented Python programming model only:
 `(event, context)` signature, the context object's attributes, the environment variables
 Lambda sets, and boto3 with no endpoint in the code.
 """
+import errno
 import json
 import os
 import sys
@@ -143,6 +144,45 @@ def record(event, context):
               "version": {"S": context.function_version}},
     )
     return {"recorded": event["pk"]}
+
+
+def _write_errno(path):
+    try:
+        with open(path, "w") as f:
+            f.write("x")
+        return None
+    except OSError as e:
+        return errno.errorcode.get(e.errno, str(e.errno))
+
+
+def _syscall_errno(name, *args):
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    ctypes.set_errno(0)
+    rc = getattr(libc, name)(*args)
+    return None if rc == 0 else errno.errorcode.get(ctypes.get_errno(), str(ctypes.get_errno()))
+
+
+def isolation(event, context):
+    """What the execution environment lets a function see and do: its pid and the processes
+    it sees, whether the root, /etc and the task root take writes, what /tmp holds (and a file
+    left there for the next invocation), and the errno of syscalls a Lambda function may not
+    make (mount, umount2, swapon). As on AWS: /tmp is the only writable place."""
+    tmp_before = sorted(os.listdir("/tmp"))
+    with open("/tmp/isolation-mark", "w") as f:
+        f.write(context.aws_request_id)
+    task_root = os.environ["LAMBDA_TASK_ROOT"]
+    return {
+        "pid": os.getpid(),
+        "procs": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()),
+        "tmp_before": tmp_before,
+        "write_root": _write_errno("/isolation-escape"),
+        "write_etc": _write_errno("/etc/isolation-escape"),
+        "write_task_root": _write_errno(os.path.join(task_root, "isolation-escape")),
+        "mount": _syscall_errno("mount", b"none", b"/mnt", b"tmpfs", 0, None),
+        "umount2": _syscall_errno("umount2", b"/proc", 2),
+        "swapon": _syscall_errno("swapon", b"/tmp/isolation-mark", 0),
+    }
 
 
 def dispatch(event, context):

@@ -111,7 +111,7 @@ pub fn violations(model: &Model, op: &Operation, input: &Value) -> Vec<Violation
     if let Some(shape) = op.input.as_ref().and_then(|r| model.shape(&r.shape)) {
         let empty = Value::Object(Default::default());
         let input = if input.is_null() { &empty } else { input };
-        check_structure(model, shape, input, "", 0, &mut out);
+        check_structure(model, shape, input, &Loc::Root, 0, &mut out);
     }
     out
 }
@@ -132,11 +132,49 @@ fn join(prefix: &str, part: &str) -> String {
     }
 }
 
+/// Where a value sits in the input. Built on the stack as the walk descends and rendered
+/// (`parameterFilters.1.member.key`) only when a violation names it, so a valid input costs
+/// no path strings.
+#[derive(Clone, Copy)]
+enum Loc<'a> {
+    Root,
+    /// A structure member: `<parent>.<name with the first letter lowercased>`.
+    Member(&'a Loc<'a>, &'a str),
+    /// The 0-based item of a list: `<parent>.<i + 1>.member`.
+    Item(&'a Loc<'a>, usize),
+    /// The keys of a map: `<parent>.key`.
+    Key(&'a Loc<'a>),
+    /// A map's value: `<parent>.<key>`.
+    Entry(&'a Loc<'a>, &'a str),
+}
+
+impl Loc<'_> {
+    fn render(&self) -> String {
+        match self {
+            Loc::Root => String::new(),
+            Loc::Member(parent, name) => join(&parent.render(), &lower_first(name)),
+            Loc::Item(parent, i) => format!("{}.{}.member", parent.render(), i + 1),
+            Loc::Key(parent) => format!("{}.key", parent.render()),
+            Loc::Entry(parent, key) => format!("{}.{key}", parent.render()),
+        }
+    }
+}
+
+/// A structure member's value: `obj.get(name)` without hashing for the small objects
+/// (AttributeValue's one member) that most structures in a request are.
+fn member<'v>(obj: &'v serde_json::Map<String, Value>, name: &str) -> Option<&'v Value> {
+    if obj.len() <= 4 {
+        obj.iter().find(|(k, _)| k.as_str() == name).map(|(_, v)| v)
+    } else {
+        obj.get(name)
+    }
+}
+
 fn check_structure(
     model: &Model,
     shape: &Shape,
     value: &Value,
-    path: &str,
+    loc: &Loc<'_>,
     depth: usize,
     out: &mut Vec<Violation>,
 ) {
@@ -145,14 +183,14 @@ fn check_structure(
     }
     let Some(obj) = value.as_object() else { return };
     for (name, r) in shape.members() {
-        let member_path = join(path, &lower_first(name));
-        let member_value = obj.get(name).filter(|v| !v.is_null());
+        let member_loc = Loc::Member(loc, name);
+        let member_value = member(obj, name).filter(|v| !v.is_null());
         match member_value {
             None => {
                 // A blob/string payload travels in `Input::payload`, not in the value.
                 if shape.is_required(name) && !(depth == 0 && is_raw_payload(model, shape, name)) {
                     out.push(Violation {
-                        path: member_path,
+                        path: member_loc.render(),
                         value: None,
                         constraint: NOT_NULL.into(),
                     });
@@ -160,7 +198,7 @@ fn check_structure(
             }
             Some(v) => {
                 if let Some(ms) = model.shape(&r.shape) {
-                    check_value(model, ms, v, &member_path, depth + 1, out);
+                    check_value(model, ms, v, &member_loc, depth + 1, out);
                 }
             }
         }
@@ -181,51 +219,81 @@ fn is_raw_payload(model: &Model, shape: &Shape, name: &str) -> bool {
             })
 }
 
+/// Records a violation of `constraint` by the value at `loc` (`shown`: how it prints).
+fn violation(
+    out: &mut Vec<Violation>,
+    shape: &Shape,
+    loc: &Loc<'_>,
+    shown: impl FnOnce() -> String,
+    constraint: String,
+) {
+    out.push(Violation {
+        path: loc.render(),
+        value: if shape.sensitive { None } else { Some(shown()) },
+        constraint,
+    });
+}
+
+/// The checks of a string shape (length in characters, enum, pattern) on `s`.
+fn check_str(shape: &Shape, s: &str, loc: &Loc<'_>, out: &mut Vec<Violation>) {
+    let shown = || s.to_string();
+    check_length(shape, s.chars().count(), &mut |c| {
+        violation(out, shape, loc, shown, c)
+    });
+    if !shape.enum_values.is_empty() && !shape.enum_values.iter().any(|e| e == s) {
+        violation(
+            out,
+            shape,
+            loc,
+            shown,
+            format!(
+                "Member must satisfy enum value set: [{}]",
+                shape.enum_values.join(", ")
+            ),
+        );
+    }
+    if let Some(p) = &shape.pattern
+        && let Some(re) = compiled(p)
+        && !re.is_match(s)
+    {
+        violation(
+            out,
+            shape,
+            loc,
+            shown,
+            format!("Member must satisfy regular expression pattern: {p}"),
+        );
+    }
+}
+
 fn check_value(
     model: &Model,
     shape: &Shape,
     value: &Value,
-    path: &str,
+    loc: &Loc<'_>,
     depth: usize,
     out: &mut Vec<Violation>,
 ) {
     if depth > MAX_DEPTH {
         return;
     }
-    let shown = || {
-        if shape.sensitive {
-            None
-        } else {
-            Some(render(value))
-        }
-    };
-    let mut push = |constraint: String| {
-        out.push(Violation {
-            path: path.to_string(),
-            value: shown(),
-            constraint,
-        })
+    let shown = || render(value);
+    let length = |len: usize, out: &mut Vec<Violation>| {
+        check_length(shape, len, &mut |c| violation(out, shape, loc, shown, c))
     };
     match shape.kind {
         ShapeType::Structure => {
-            check_structure(model, shape, value, path, depth, out);
+            check_structure(model, shape, value, loc, depth, out);
         }
         ShapeType::List => {
             let Some(items) = value.as_array() else {
                 return;
             };
-            check_length(shape, items.len(), &mut push);
+            length(items.len(), out);
             if let Some(ms) = shape.member.as_ref().and_then(|m| model.shape(&m.shape)) {
                 for (i, item) in items.iter().enumerate() {
                     if !item.is_null() {
-                        check_value(
-                            model,
-                            ms,
-                            item,
-                            &format!("{path}.{}.member", i + 1),
-                            depth + 1,
-                            out,
-                        );
+                        check_value(model, ms, item, &Loc::Item(loc, i), depth + 1, out);
                     }
                 }
             }
@@ -234,46 +302,38 @@ fn check_value(
             let Some(entries) = value.as_object() else {
                 return;
             };
-            check_length(shape, entries.len(), &mut push);
+            length(entries.len(), out);
             let key_shape = shape.key.as_ref().and_then(|m| model.shape(&m.shape));
             let value_shape = shape.value.as_ref().and_then(|m| model.shape(&m.shape));
+            let key_loc = Loc::Key(loc);
             for (k, v) in entries {
-                if let Some(ks) = key_shape {
-                    check_value(
+                match key_shape {
+                    // A key is a string; checked as the string value it is, without a copy.
+                    Some(ks) if ks.kind == ShapeType::String && depth < MAX_DEPTH => {
+                        check_str(ks, k, &key_loc, out)
+                    }
+                    Some(ks) => check_value(
                         model,
                         ks,
                         &Value::String(k.clone()),
-                        &format!("{path}.key"),
+                        &key_loc,
                         depth + 1,
                         out,
-                    );
+                    ),
+                    None => {}
                 }
                 if let (Some(vs), false) = (value_shape, v.is_null()) {
-                    check_value(model, vs, v, &format!("{path}.{k}"), depth + 1, out);
+                    check_value(model, vs, v, &Loc::Entry(loc, k), depth + 1, out);
                 }
             }
         }
         ShapeType::String => {
             let Some(s) = value.as_str() else { return };
-            check_length(shape, s.chars().count(), &mut push);
-            if !shape.enum_values.is_empty() && !shape.enum_values.iter().any(|e| e == s) {
-                push(format!(
-                    "Member must satisfy enum value set: [{}]",
-                    shape.enum_values.join(", ")
-                ));
-            }
-            if let Some(p) = &shape.pattern
-                && let Some(re) = compiled(p)
-                && !re.is_match(s)
-            {
-                push(format!(
-                    "Member must satisfy regular expression pattern: {p}"
-                ));
-            }
+            check_str(shape, s, loc, out);
         }
         ShapeType::Blob => {
             if let Some(s) = value.as_str() {
-                check_length(shape, decoded_len(s), &mut push);
+                length(decoded_len(s), out);
             }
         }
         ShapeType::Integer
@@ -285,18 +345,30 @@ fn check_value(
             if let Some(min) = shape.min
                 && n < min
             {
-                push(format!(
-                    "Member must have value greater than or equal to {}",
-                    number(min)
-                ));
+                violation(
+                    out,
+                    shape,
+                    loc,
+                    shown,
+                    format!(
+                        "Member must have value greater than or equal to {}",
+                        number(min)
+                    ),
+                );
             }
             if let Some(max) = shape.max
                 && n > max
             {
-                push(format!(
-                    "Member must have value less than or equal to {}",
-                    number(max)
-                ));
+                violation(
+                    out,
+                    shape,
+                    loc,
+                    shown,
+                    format!(
+                        "Member must have value less than or equal to {}",
+                        number(max)
+                    ),
+                );
             }
         }
         ShapeType::Boolean | ShapeType::Timestamp => {}
@@ -367,6 +439,9 @@ fn compiled(pattern: &str) -> Option<Arc<Regex>> {
     // A poisoned lock only means another thread panicked while inserting; the map is
     // still a valid cache.
     let mut map = cache.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(re) = map.get(pattern) {
+        return re.clone();
+    }
     map.entry(pattern.to_string())
         .or_insert_with(|| Regex::new(&format!("^(?:{pattern})$")).ok().map(Arc::new))
         .clone()

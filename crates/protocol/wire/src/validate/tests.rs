@@ -135,3 +135,43 @@ fn deep_values_do_not_overflow() {
     // Wrong-typed deep values are the codec's job; validation must simply terminate.
     let _ = check("ssm", "DescribeParameters", json!({"ParameterFilters": v}));
 }
+
+/// The paths of map keys and values, list items inside maps, and sensitive values (no value
+/// shown), each as AWS names them.
+#[test]
+fn map_key_and_value_paths_and_sensitive_values() {
+    // Lambda environment variable names: sensitive, pattern [a-zA-Z]([a-zA-Z0-9_])+.
+    let err = check(
+        "lambda",
+        "UpdateFunctionConfiguration",
+        json!({"FunctionName": "f", "Environment": {"Variables": {"1bad": "v", "GOOD": "v"}}}),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.message,
+        "1 validation error detected: Value at 'environment.variables.key' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+"
+    );
+    // A map key and a map value's members, a list inside it by 1-based index.
+    let err = check(
+        "dynamodb",
+        "BatchGetItem",
+        json!({"RequestItems": {"": {"Keys": [{"k": {"S": "v"}}]}, "t": {"Keys": [], "ProjectionExpression": "a"}}}),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.message,
+        "2 validation errors detected: \
+         Value '' at 'requestItems.key' failed to satisfy constraint: Member must have length greater than or equal to 1; \
+         Value '[]' at 'requestItems.t.keys' failed to satisfy constraint: Member must have length greater than or equal to 1"
+    );
+    let err = check(
+        "ssm",
+        "DescribeParameters",
+        json!({"ParameterFilters": [{"Key": "Name", "Values": ["a", ""]}]}),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.message,
+        "1 validation error detected: Value '' at 'parameterFilters.1.member.values.2.member' failed to satisfy constraint: Member must have length greater than or equal to 1"
+    );
+}

@@ -698,3 +698,16 @@ def test_greedy_route_needs_a_segment_and_manual_deployments(new_api, backend):
     assert api.call("GET", "/").status == 404
     api.apigw.create_deployment(ApiId=api.id, StageName="$default")
     assert api.call("GET", "/").status == 200
+
+
+def test_stage_variables_in_integration_uris(new_api, functions, backend):
+    api = new_api()
+    fn_base, name = functions["v2"].rsplit(":", 1)
+    api.route("GET /fn", api.lambda_integration(fn_base + ":${stageVariables.fn}"))
+    api.route("GET /be", api.http_integration(backend + "/${stageVariables.prefix}/be"))
+    api.stage("$default", StageVariables={"fn": name, "prefix": "live"})
+    r = api.call("GET", "/fn")
+    assert r.status == 200, r
+    assert r.json()["event"]["stageVariables"] == {"fn": name, "prefix": "live"}
+    r = api.call("GET", "/be")
+    assert r.status == 200 and r.json()["path"] == "/live/be"

@@ -411,7 +411,10 @@ async fn lambda_proxy(
     } else {
         event::event_v2(r)
     };
-    let uri = i.integration_uri.clone().unwrap_or_default();
+    let uri = stage_vars_in(
+        i.integration_uri.as_deref().unwrap_or_default(),
+        &r.stage_vars,
+    );
     let resp = match invoke(gw, scope, &uri, ev.to_string().into_bytes(), timeout_of(i)).await {
         Ok(resp) => resp,
         Err(None) => return message(503, "Service Unavailable", rid),
@@ -438,6 +441,28 @@ async fn lambda_proxy(
     }
 }
 
+/// `${stageVariables.name}` in an integration URI, filled from the stage's variables (an
+/// unknown name becomes empty).
+fn stage_vars_in(uri: &str, vars: &std::collections::BTreeMap<String, String>) -> String {
+    const MARK: &str = "${stageVariables.";
+    let mut out = String::with_capacity(uri.len());
+    let mut rest = uri;
+    while let Some(i) = rest.find(MARK) {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i + MARK.len()..];
+        let Some(end) = tail.find('}') else {
+            out.push_str(&rest[i..]);
+            return out;
+        };
+        if let Some(v) = vars.get(&tail[..end]) {
+            out.push_str(v);
+        }
+        rest = &tail[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 const HOP_BY_HOP: &[&str] = &[
     "connection",
     "keep-alive",
@@ -453,7 +478,10 @@ const HOP_BY_HOP: &[&str] = &[
 
 async fn http_proxy(i: &Integration, r: &Request) -> HttpResponse {
     let rid = r.request_id.as_str();
-    let mut url = i.integration_uri.clone().unwrap_or_default();
+    let mut url = stage_vars_in(
+        i.integration_uri.as_deref().unwrap_or_default(),
+        &r.stage_vars,
+    );
     for (k, v) in &r.path_params {
         url = url
             .replace(&format!("{{{k}}}"), v)

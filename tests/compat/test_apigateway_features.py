@@ -567,3 +567,67 @@ def test_lambda_non_proxy_integration(apigw, client, endpoint):
     assert (status, json.loads(body)) == (200, {"msg": "hi ada", "stage": "prod"})
     status, _, body = invoke(endpoint, api, "prod", "GET", "/hello?name=nobody")
     assert (status, json.loads(body)) == (404, {"error": "NotFound: no such person"})
+
+
+# ---------------------------------------------------------------- usage plans: GetUsage, UpdateUsage
+
+
+def test_usage_counts_requests_and_update_usage(apigw, endpoint):
+    api = apigw.create_rest_api(name="metered")["id"]
+    root = root_id(apigw, api)
+    apigw.put_method(restApiId=api, resourceId=root, httpMethod="GET", authorizationType="NONE",
+                     apiKeyRequired=True)
+    apigw.put_integration(restApiId=api, resourceId=root, httpMethod="GET", type="MOCK",
+                          requestTemplates={"application/json": '{"statusCode": 200}'})
+    apigw.put_method_response(restApiId=api, resourceId=root, httpMethod="GET", statusCode="200")
+    apigw.put_integration_response(restApiId=api, resourceId=root, httpMethod="GET",
+                                   statusCode="200",
+                                   responseTemplates={"application/json": '{"ok": true}'})
+    apigw.create_deployment(restApiId=api, stageName="prod")
+    key = apigw.create_api_key(name=f"metered-{uuid.uuid4().hex[:6]}", enabled=True)
+    idle = apigw.create_api_key(name=f"idle-{uuid.uuid4().hex[:6]}", enabled=True)
+    plan = apigw.create_usage_plan(name="metered", apiStages=[{"apiId": api, "stage": "prod"}],
+                                   quota={"limit": 3, "period": "DAY"})["id"]
+    for k in (key, idle):
+        apigw.create_usage_plan_key(usagePlanId=plan, keyId=k["id"], keyType="API_KEY")
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    yesterday = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400))
+
+    def call():
+        status, _, body = invoke(endpoint, api, "prod", "GET", "/",
+                                 headers={"x-api-key": key["value"]})
+        return status, json.loads(body)
+
+    assert call() == (200, {"ok": True})
+    assert call() == (200, {"ok": True})
+    usage = apigw.get_usage(usagePlanId=plan, startDate=yesterday, endDate=today)
+    assert usage["usagePlanId"] == plan
+    assert usage["startDate"] == yesterday and usage["endDate"] == today
+    assert usage["items"] == {key["id"]: [[0, 3], [2, 1]], idle["id"]: [[0, 3], [0, 3]]}
+    one = apigw.get_usage(usagePlanId=plan, keyId=key["id"], startDate=today, endDate=today)
+    assert one["items"] == {key["id"]: [[2, 1]]}
+    assert call() == (200, {"ok": True})
+    assert call() == (429, {"message": "Limit Exceeded"})
+    # UpdateUsage gives back quota for the current period.
+    updated = apigw.update_usage(usagePlanId=plan, keyId=key["id"], patchOperations=[
+        {"op": "replace", "path": "/remaining", "value": "2"}])
+    assert updated["items"] == {key["id"]: [[3, 2]]}
+    assert call() == (200, {"ok": True})
+    assert call() == (200, {"ok": True})
+    assert call() == (429, {"message": "Limit Exceeded"})
+    usage = apigw.get_usage(usagePlanId=plan, startDate=today, endDate=today)
+    assert usage["items"][key["id"]] == [[5, 0]]
+    # Bad input changes nothing.
+    for ops, want in (([{"op": "replace", "path": "/nope", "value": "1"}], "BadRequestException"),
+                      ([{"op": "replace", "path": "/remaining", "value": "-1"}], "BadRequestException")):
+        with pytest.raises(ClientError) as e:
+            apigw.update_usage(usagePlanId=plan, keyId=key["id"], patchOperations=ops)
+        assert code(e)[0] == want
+    with pytest.raises(ClientError) as e:
+        apigw.update_usage(usagePlanId=plan, keyId="nope", patchOperations=[
+            {"op": "replace", "path": "/remaining", "value": "1"}])
+    assert code(e)[0] == "NotFoundException"
+    with pytest.raises(ClientError) as e:
+        apigw.get_usage(usagePlanId=plan, startDate=today, endDate=yesterday)
+    assert code(e)[0] == "BadRequestException"
+    assert apigw.get_usage(usagePlanId=plan, startDate=today, endDate=today)["items"][key["id"]] == [[5, 0]]

@@ -16,7 +16,9 @@
 //! Known differences: the integration's `credentials` role is not assumed (the call runs as
 //! the API's account); services Lamina does not serve answer 500 `Internal server error`.
 
-use super::integrations::{method_response, render, request_template, select_response, timeout_of};
+use super::integrations::{
+    method_response, param_source, render, request_template, select_response, timeout_of,
+};
 use super::invoke::{Call, INTERNAL, message};
 use super::types::Integration;
 use lamina_bus::CallContext;
@@ -72,46 +74,6 @@ pub fn target(uri: &str) -> Option<Target> {
     })
 }
 
-/// The value of one mapping source (`method.request.querystring.x`, `'literal'`, ...).
-fn source_value(call: &Call<'_>, source: &str) -> Option<String> {
-    let source = source.trim();
-    if let Some(lit) = source.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) {
-        return Some(lit.to_string());
-    }
-    if let Some(q) = source.strip_prefix("method.request.querystring.") {
-        return call
-            .query
-            .iter()
-            .rev()
-            .find(|(k, _)| k == q)
-            .map(|(_, v)| v.clone());
-    }
-    if let Some(h) = source.strip_prefix("method.request.header.") {
-        return call.req.header(h).map(str::to_string);
-    }
-    if let Some(p) = source.strip_prefix("method.request.path.") {
-        return call.path_params.get(p).cloned();
-    }
-    if source == "method.request.body" {
-        return Some(String::from_utf8_lossy(&call.req.body).into_owned());
-    }
-    if let Some(v) = source.strip_prefix("stageVariables.") {
-        return call.stage.variables.as_ref()?.get(v).cloned();
-    }
-    if let Some(c) = source.strip_prefix("context.") {
-        let mut v = &call.context;
-        for p in c.split('.') {
-            v = &v[p];
-        }
-        return match v {
-            Value::String(s) => Some(s.clone()),
-            Value::Null => None,
-            other => Some(other.to_string()),
-        };
-    }
-    None
-}
-
 /// The integration request parameters of one location (`querystring`, `header`, `path`).
 fn mapped(call: &Call<'_>, i: &Integration, location: &str) -> BTreeMap<String, String> {
     let prefix = format!("integration.request.{location}.");
@@ -120,7 +82,7 @@ fn mapped(call: &Call<'_>, i: &Integration, location: &str) -> BTreeMap<String, 
         .flatten()
         .filter_map(|(target, source)| {
             let name = target.strip_prefix(&prefix)?;
-            Some((name.to_string(), source_value(call, source)?))
+            Some((name.to_string(), param_source(call, source)?))
         })
         .collect()
 }

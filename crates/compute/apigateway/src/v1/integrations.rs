@@ -91,6 +91,19 @@ pub fn proxy_event(call: &Call<'_>) -> Value {
             a.push(json!(v));
         }
     }
+    let source_ip = call.context["identity"]["sourceIp"]
+        .as_str()
+        .unwrap_or("127.0.0.1");
+    let epoch_ms = call.context["requestTimeEpoch"]
+        .as_u64()
+        .unwrap_or_default();
+    for (name, v) in crate::dataplane::forwarded_headers(call.ctx, source_ip, epoch_ms) {
+        let name = canonical_header(name);
+        if !headers.contains_key(&name) {
+            headers.insert(name.clone(), json!(v));
+            multi_headers.insert(name, json!([v]));
+        }
+    }
     let mut query = Map::new();
     let mut multi_query = Map::new();
     for (k, v) in &call.query {
@@ -493,11 +506,14 @@ pub(crate) fn stage_vars_in(call: &Call<'_>, uri: &str) -> String {
 }
 
 /// The value of a request-parameter mapping source: `method.request.{path,querystring,header}.x`,
-/// `stageVariables.x`, `context.x` or a `'literal'`.
-fn param_source(call: &Call<'_>, source: &str) -> Option<String> {
+/// `method.request.body`, `stageVariables.x`, `context.x` or a `'literal'`.
+pub(crate) fn param_source(call: &Call<'_>, source: &str) -> Option<String> {
     let source = source.trim();
     if let Some(lit) = source.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) {
         return Some(lit.to_string());
+    }
+    if source == "method.request.body" {
+        return Some(String::from_utf8_lossy(&call.req.body).into_owned());
     }
     if let Some(p) = source.strip_prefix("method.request.path.") {
         return call.path_params.get(p).cloned();

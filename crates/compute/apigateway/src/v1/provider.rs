@@ -94,6 +94,7 @@ const IMPLEMENTED: &[&str] = &[
     op::GET_USAGE_PLAN_KEYS,
     op::DELETE_USAGE_PLAN_KEY,
     op::GET_USAGE,
+    op::UPDATE_USAGE,
     op::CREATE_DOMAIN_NAME,
     op::GET_DOMAIN_NAME,
     op::GET_DOMAIN_NAMES,
@@ -300,6 +301,7 @@ impl RestApiService {
                 .await
                 .and_then(|()| empty()),
             op::GET_USAGE => output(keys::get_usage(cx, input(v)?).await?),
+            op::UPDATE_USAGE => output(keys::update_usage(cx, input(v)?, input(v)?).await?),
             op::CREATE_DOMAIN_NAME => output(domains::create_domain(cx, input(v)?).await?),
             op::GET_DOMAIN_NAME => output(domains::get_domain(cx, input(v)?).await?),
             op::GET_DOMAIN_NAMES => output(domains::get_domains(cx, input(v)?).await?),

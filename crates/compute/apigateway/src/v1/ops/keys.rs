@@ -437,28 +437,99 @@ pub async fn delete_plan_key(cx: &Cx<'_>, r: PlanRef) -> Result<()> {
         .await
 }
 
-/// GetUsage: one `[used, remaining]` pair per day per key. Usage counting belongs to the
-/// throttle module; until it reports counts every day shows zero used.
+fn usage_error(e: crate::throttle::UsageError) -> ApiGwError {
+    match e {
+        crate::throttle::UsageError::BadRequest(m) => ApiGwError::bad(m),
+        crate::throttle::UsageError::Store(e) => ApiGwError::Store(e),
+        crate::throttle::UsageError::Corrupt(m) => ApiGwError::Internal(m),
+    }
+}
+
+/// The plan's quota as the throttle module reads it (`None` without one).
+fn quota_of(plan: &UsagePlan) -> Option<crate::throttle::Quota> {
+    let q = plan.quota.as_ref()?;
+    serde_json::from_value(serde_json::to_value(q).ok()?).ok()
+}
+
+/// GetUsage: one `[used, remaining]` pair per day per key of the plan (or the one `keyId`),
+/// from the usage counters the data plane keeps (`throttle::Usage`).
 pub async fn get_usage(cx: &Cx<'_>, r: PlanRef) -> Result<Value> {
     let d = load_plan(cx, &r.usage_plan_id).await?;
     let start = r.start_date.clone().unwrap_or_default();
     let end = r.end_date.clone().unwrap_or_default();
-    let days = day_count(&start, &end)?;
-    let limit = d.plan.quota.as_ref().and_then(|q| q.limit).unwrap_or(0);
-    let mut items = serde_json::Map::new();
-    for k in d.keys.keys() {
-        if r.key_id.as_ref().is_some_and(|want| want != k) {
-            continue;
-        }
-        let per_day: Vec<Value> = (0..days).map(|_| json!([0, limit])).collect();
-        items.insert(k.clone(), Value::Array(per_day));
+    day_count(&start, &end)?;
+    let keys: Vec<String> = d
+        .keys
+        .keys()
+        .filter(|k| r.key_id.as_ref().is_none_or(|want| want == *k))
+        .cloned()
+        .collect();
+    let usage = crate::throttle::Usage::new(cx.db.store.clone());
+    let scope = crate::throttle::PlanScope {
+        account: &cx.scope.account,
+        region: &cx.scope.region,
+        plan_id: &d.plan.id,
+    };
+    usage
+        .get_usage(scope, quota_of(&d.plan).as_ref(), &keys, &start, &end)
+        .await
+        .map_err(usage_error)
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+pub struct UsageKeyRef {
+    pub usage_plan_id: String,
+    pub key_id: String,
+}
+
+/// UpdateUsage: `replace /remaining` sets what is left of the key's quota in the current
+/// period; the answer is the key's usage today.
+pub async fn update_usage(cx: &Cx<'_>, r: UsageKeyRef, p: Patch) -> Result<Value> {
+    let d = load_plan(cx, &r.usage_plan_id).await?;
+    if !d.keys.contains_key(&r.key_id) {
+        return Err(ApiGwError::NotFound(
+            "Invalid Usage Plan Key identifier specified".into(),
+        ));
     }
-    Ok(json!({
-        "usagePlanId": d.plan.id,
-        "startDate": start,
-        "endDate": end,
-        "items": items,
-    }))
+    let Some(quota) = quota_of(&d.plan) else {
+        return Err(ApiGwError::bad(format!(
+            "Usage plan {} does not have a quota",
+            d.plan.id
+        )));
+    };
+    let mut remaining = None;
+    for op in &p.patch_operations {
+        if op.op != "replace" || op.path != "/remaining" {
+            return Err(ApiGwError::bad(format!(
+                "Invalid patch path '{}' specified for op '{}'. Must be one of: [/remaining]",
+                op.path, op.op
+            )));
+        }
+        let v = op.value.as_deref().unwrap_or_default();
+        let n: i64 = v.parse().ok().filter(|n| *n >= 0).ok_or_else(|| {
+            ApiGwError::bad(format!("Invalid Integer value for field remaining: {v}"))
+        })?;
+        remaining = Some(n);
+    }
+    let usage = crate::throttle::Usage::new(cx.db.store.clone());
+    let scope = crate::throttle::PlanScope {
+        account: &cx.scope.account,
+        region: &cx.scope.region,
+        plan_id: &d.plan.id,
+    };
+    let now = std::time::SystemTime::now();
+    if let Some(n) = remaining {
+        usage
+            .set_remaining(scope, &r.key_id, &quota, n, now)
+            .await
+            .map_err(usage_error)?;
+    }
+    let today = crate::throttle::usage::format_day(crate::throttle::usage::day_of(now));
+    usage
+        .get_usage(scope, Some(&quota), std::slice::from_ref(&r.key_id), &today, &today)
+        .await
+        .map_err(usage_error)
 }
 
 fn day_count(start: &str, end: &str) -> Result<i64> {

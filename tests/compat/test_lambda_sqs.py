@@ -277,9 +277,6 @@ def test_batching_window_gathers_one_batch(env):
 
 def test_scaling_config_maximum_concurrency(env):
     e = env(mode="slow")
-    with pytest.raises(ClientError) as ex:
-        e.map(ScalingConfig={"MaximumConcurrency": 1})
-    assert ex.value.response["Error"]["Code"] in ("InvalidParameterValueException", "ValidationException")
     m = e.map(BatchSize=1, ScalingConfig={"MaximumConcurrency": 2})
     assert m["ScalingConfig"] == {"MaximumConcurrency": 2}
     e.wait_state(m["UUID"], "Enabled")

@@ -276,8 +276,18 @@ async fn reconcile(
         }
         let rec = Arc::new(rec);
         let n = rec.max_concurrency.unwrap_or(DEFAULT_POLLERS).max(1);
+        // With a batching window the mapping gathers one batch at a time (AWS buffers per
+        // mapping): a poller holds this while it fills its batch, then invokes without it.
+        let gathering = Arc::new(tokio::sync::Mutex::new(()));
         let workers = (0..n)
-            .map(|_| set.spawn(poller::run(lambda.clone(), consumer.clone(), rec.clone())))
+            .map(|_| {
+                set.spawn(poller::run(
+                    lambda.clone(),
+                    consumer.clone(),
+                    rec.clone(),
+                    gathering.clone(),
+                ))
+            })
             .collect();
         tracing::debug!(uuid = %rec.uuid, pollers = n, "event source mapping started");
         running.insert(

@@ -1,4 +1,5 @@
-//! One poller of a mapping: long-poll the queue, gather a batch within the batching window,
+//! One poller of a mapping: long-poll the queue, gather a batch within the batching window
+//! (one poller of the mapping at a time when there is a window),
 //! drop (delete) the records no filter matches, invoke the function synchronously with the
 //! SQS event exactly as AWS builds it, then delete what succeeded. A function error leaves the
 //! batch in the queue (it becomes visible again after the visibility timeout, so the queue's
@@ -25,6 +26,7 @@ pub(crate) async fn run(
     lambda: Arc<Lambda>,
     consumer: Arc<dyn QueueConsumer>,
     m: Arc<MappingRecord>,
+    gathering: Arc<tokio::sync::Mutex<()>>,
 ) {
     let filters: Vec<Value> = m
         .filters
@@ -35,7 +37,16 @@ pub(crate) async fn run(
         if lambda.runtime.stopping() {
             return;
         }
-        let batch = match gather(consumer.as_ref(), &m).await {
+        // With a batching window one poller at a time fills a batch, so records that arrive
+        // within the window end up in one invocation instead of one per idle poller.
+        let turn = if m.batching_window > 0 {
+            Some(gathering.lock().await)
+        } else {
+            None
+        };
+        let gathered = gather(consumer.as_ref(), &m).await;
+        drop(turn);
+        let batch = match gathered {
             Ok(b) => b,
             Err(e) => {
                 tracing::debug!(uuid = %m.uuid, error = %e, "event source mapping: receive failed");

@@ -206,7 +206,7 @@ impl Sandbox {
                 code_dir: &spec.code_dir,
                 runtime_dir: &env.runtime_dir,
                 layers: &spec.layer_dirs,
-                cgroup_procs: cgroup.as_ref().map(|g| g.procs_files()).unwrap_or_default(),
+                cgroup_procs: cgroup.as_ref().map(|g| g.join_files()).unwrap_or_default(),
             };
             let plan = match iso.plan(&paths, use_ns) {
                 Ok(p) => p,
@@ -279,7 +279,9 @@ impl Sandbox {
         };
         let mut child = child;
         sb.pid = child.id().unwrap_or(0);
+        // the runtime joined its groups before it exec'd; if it could not, move it now
         if let Some(g) = &sb.cgroup
+            && !g.holds(sb.pid, &sb.id)
             && let Err(e) = g.join(sb.pid)
         {
             tracing::warn!(sandbox = %id, error = %e, "cannot join the sandbox cgroup");

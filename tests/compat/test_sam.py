@@ -374,3 +374,18 @@ def test_a_missing_code_uri_fails_the_change_set_naming_it(lamina_server, tmp_pa
     assert [(s["Status"], s["ExecutionStatus"]) for s in sets] == [("FAILED", "UNAVAILABLE")]
     assert "'src/missing/' does not exist" in sets[0]["StatusReason"]
     assert cfn.describe_stacks(StackName=stack)["Stacks"][0]["StackStatus"] == "REVIEW_IN_PROGRESS"
+    # CreateStack takes the request, then fails the stack with the same message.
+    other = f"sam-missing-cs-{uuid.uuid4().hex[:6]}"
+    cfn.create_stack(StackName=other, TemplateBody=(tmp_path / "template.yaml").read_text(),
+                     Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"])
+    with pytest.raises(Exception) as e:
+        cfn.get_waiter("stack_create_complete").wait(StackName=other,
+                                                     WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    assert "ROLLBACK_COMPLETE" in str(e.value)
+    events = cfn.describe_stack_events(StackName=other)["StackEvents"]
+    assert [ev["ResourceStatus"] for ev in events] == [
+        "ROLLBACK_COMPLETE", "ROLLBACK_IN_PROGRESS", "CREATE_IN_PROGRESS"]
+    reason = events[1]["ResourceStatusReason"]
+    assert reason.startswith("Transform AWS::Serverless-2016-10-31 failed with: Invalid Serverless "
+                             "Application Specification document."), reason
+    assert f"looked for {root / 'src/missing/'}" in reason, reason

@@ -592,3 +592,45 @@ async fn continue_update_rollback_skipping_a_resource_keeps_it() {
         .unwrap();
     assert_eq!(r["StackResourceDetail"]["PhysicalResourceId"], "a");
 }
+
+#[tokio::test]
+async fn a_failed_transform_fails_create_stack_with_its_message() {
+    let e = env();
+    let t = json!({
+        "Transform": "AWS::Serverless-2016-10-31",
+        "Resources": {"F": {"Type": "AWS::Serverless::Function",
+                            "Properties": {"CodeUri": "src/", "Handler": "a.h", "Runtime": "python3.12"}}},
+    })
+    .to_string();
+    e.call(
+        "CreateStack",
+        json!({"StackName": "s", "TemplateBody": t, "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"]}),
+    )
+    .await
+    .unwrap();
+    let s = e.settle("s").await;
+    assert_eq!(s["StackStatus"], "ROLLBACK_COMPLETE");
+    let ev = e.events("s").await;
+    assert_eq!(ev.len(), 3, "{ev:?}");
+    assert_eq!(
+        (ev[0].1.as_str(), ev[2].1.as_str()),
+        ("CREATE_IN_PROGRESS", "ROLLBACK_COMPLETE")
+    );
+    assert_eq!(ev[1].1, "ROLLBACK_IN_PROGRESS");
+    assert!(
+        ev[1].2.starts_with(
+            "Transform AWS::Serverless-2016-10-31 failed with: Invalid Serverless Application \
+             Specification document. Number of errors found: 1. Resource with id [F] is invalid."
+        ),
+        "{ev:?}"
+    );
+    // The name stays taken until the stack is deleted, as on AWS.
+    let err = e
+        .call(
+            "CreateStack",
+            json!({"StackName": "s", "TemplateBody": body(json!({}))}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err, "AlreadyExistsException: Stack [s] already exists");
+}

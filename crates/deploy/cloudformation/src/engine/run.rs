@@ -67,6 +67,9 @@ pub enum Op {
     /// ContinueUpdateRollback of an UPDATE_ROLLBACK_FAILED stack (whose `previous` holds the
     /// state to return to), skipping the listed resources.
     ContinueRollback(Vec<String>),
+    /// A CreateStack whose template could not be processed (a transform failed): the stack
+    /// rolls back at once with this reason, as AWS reports it.
+    FailCreate(String),
 }
 
 /// A random UUID (version 4 form).
@@ -104,6 +107,10 @@ pub fn spawn(
             Op::Update => run.update().await,
             Op::Delete => run.delete().await,
             Op::ContinueRollback(skip) => run.continue_rollback(&skip).await,
+            Op::FailCreate(reason) => {
+                run.stack_status("ROLLBACK_IN_PROGRESS", Some(reason)).await;
+                run.stack_status("ROLLBACK_COMPLETE", None).await;
+            }
         }
     })
 }

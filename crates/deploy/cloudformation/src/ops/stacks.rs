@@ -108,7 +108,7 @@ impl Engine {
         t.put_stack(&req.scope, &mut b, &stack)?;
         match t.commit(b).await {
             Err(CfnError::Store(lamina_storage::StoreError::Conflict { .. })) => {
-                return Err(if op == Op::Create {
+                return Err(if matches!(op, Op::Create | Op::FailCreate(_)) {
                     CfnError::AlreadyExists(stack.name)
                 } else {
                     CfnError::Validation(format!(
@@ -149,20 +149,36 @@ impl Engine {
             input.template_body.as_deref(),
             input.template_url.as_deref(),
         )?;
-        let p = self
+        let prepared = self
             .prepare(
                 req,
                 &input.stack_name,
-                body,
+                body.clone(),
                 &input.parameters,
                 &[],
                 &input.capabilities,
                 true,
             )
-            .await?;
+            .await;
+        // A failed transform fails the stack (AWS processes transforms after accepting the
+        // request): CREATE_IN_PROGRESS, then a rollback with the transform's message.
+        let (p, op) = match prepared {
+            Ok(p) => (p, Op::Create),
+            Err(CfnError::Transform(reason)) => (
+                Prepared {
+                    body,
+                    template: json!({}),
+                    listed: Vec::new(),
+                    values: Default::default(),
+                    imports: Vec::new(),
+                },
+                Op::FailCreate(reason),
+            ),
+            Err(e) => return Err(e),
+        };
         let stack = self.new_stack(req, &input, p, "CREATE_IN_PROGRESS");
         let id = stack.stack_id.clone();
-        self.begin(req, stack, None, Op::Create).await?;
+        self.begin(req, stack, None, op).await?;
         Ok(json!({"StackId": id}))
     }
 

@@ -7,7 +7,11 @@
 //!     --endpoint http://127.0.0.1:4566 --scenario ddb-get --concurrency 32 --seconds 10
 //! ```
 //! Scenarios: health, ddb-put, ddb-get, ddb-query, ssm-get, lambda-invoke (warm Invoke of a
-//! no-op `provided.al2023` function from `--function-zip`), apigw-proxy (REST API `ANY /{proxy+}`
+//! no-op `provided.al2023` function from `--function-zip`; `--runtime`, `--handler` and
+//! `--function` pick another runtime, e.g. `python3.11` with `handler.echo`), lambda-cold (the
+//! same function, but every operation first changes an environment variable with
+//! UpdateFunctionConfiguration, untimed, so the timed Invoke must start a new sandbox: a cold
+//! start as a client sees it), apigw-proxy (REST API `ANY /{proxy+}`
 //! with an AWS_PROXY integration to that function, loaded through its invoke URL with the Host
 //! `<id>.execute-api.localhost`; the function is `--proxy-function-zip`, bench's `proxy-fn`,
 //! which answers with a proxy response), sqs-send, sqs-recv-del (ReceiveMessage of one message and its
@@ -36,6 +40,9 @@ struct Args {
     seconds: f64,
     warmup: f64,
     function_zip: String,
+    function: String,
+    runtime: String,
+    handler: String,
     proxy_function_zip: String,
     sqs_seed: u64,
     no_setup: bool,
@@ -49,6 +56,9 @@ fn args() -> Result<Args, String> {
         seconds: 5.0,
         warmup: 1.0,
         function_zip: "target/test-functions/rust-noop.zip".into(),
+        function: FUNCTION.into(),
+        runtime: "provided.al2023".into(),
+        handler: "bootstrap".into(),
         proxy_function_zip: "target/bench-peers/proxy-fn.zip".into(),
         sqs_seed: 50_000,
         no_setup: false,
@@ -63,6 +73,9 @@ fn args() -> Result<Args, String> {
             "--seconds" => a.seconds = v()?.parse().map_err(|_| "bad --seconds")?,
             "--warmup" => a.warmup = v()?.parse().map_err(|_| "bad --warmup")?,
             "--function-zip" => a.function_zip = v()?,
+            "--function" => a.function = v()?,
+            "--runtime" => a.runtime = v()?,
+            "--handler" => a.handler = v()?,
             "--proxy-function-zip" => a.proxy_function_zip = v()?,
             "--sqs-seed" => a.sqs_seed = v()?.parse().map_err(|_| "bad --sqs-seed")?,
             "--no-setup" => a.no_setup = true,
@@ -83,6 +96,8 @@ enum Op {
     RecvDel { signer: Signer, queue_url: String, placeholder: bool },
     /// ReceiveMessage (up to 10 messages) then DeleteMessageBatch of their receipt handles.
     RecvBatchDel { signer: Signer, queue_url: String, placeholder: bool },
+    /// An untimed request (a configuration change), then the timed one.
+    Prepared { prepare: MakeRequest, timed: MakeRequest },
 }
 
 fn json_req(signer: &Signer, target: &str, service: &str, body: String) -> SignedRequest {
@@ -118,8 +133,9 @@ async fn send(client: &HttpClient, endpoint: &str, r: &SignedRequest) -> Result<
     }
 }
 
-/// Runs one operation; true when every response was a 2xx (and, for RecvDel, a message came).
-async fn run_op(client: &HttpClient, endpoint: &str, op: &Op, n: u64) -> Result<(), String> {
+/// Runs one operation; Ok when every response was a 2xx (and, for RecvDel, a message came),
+/// with the time to count when only part of the operation is timed.
+async fn run_op(client: &HttpClient, endpoint: &str, op: &Op, n: u64) -> Result<Option<Duration>, String> {
     let ok = |r: Result<(u16, Bytes), String>| -> Result<Bytes, String> {
         match r? {
             (200..=299, b) => Ok(b),
@@ -127,7 +143,13 @@ async fn run_op(client: &HttpClient, endpoint: &str, op: &Op, n: u64) -> Result<
         }
     };
     match op {
-        Op::One(make) => ok(send(client, endpoint, &make(n)).await).map(|_| ()),
+        Op::One(make) => ok(send(client, endpoint, &make(n)).await).map(|_| None),
+        Op::Prepared { prepare, timed } => {
+            ok(send(client, endpoint, &prepare(n)).await).map_err(|e| format!("prepare: {e}"))?;
+            let t = Instant::now();
+            ok(send(client, endpoint, &timed(n)).await)?;
+            Ok(Some(t.elapsed()))
+        }
         Op::RecvDel { signer, queue_url, placeholder } => {
             let recv = format!(r#"{{"QueueUrl":"{queue_url}","MaxNumberOfMessages":1,"WaitTimeSeconds":0}}"#);
             let body = ok(send(client, endpoint, &json_req(signer, "AmazonSQS.ReceiveMessage", "sqs", recv)).await)?;
@@ -138,7 +160,7 @@ async fn run_op(client: &HttpClient, endpoint: &str, op: &Op, n: u64) -> Result<
                 v["Messages"][0]["ReceiptHandle"].as_str().ok_or("ReceiveMessage: the queue ran dry")?.to_string()
             };
             let del = serde_json::json!({"QueueUrl": queue_url, "ReceiptHandle": handle}).to_string();
-            ok(send(client, endpoint, &json_req(signer, "AmazonSQS.DeleteMessage", "sqs", del)).await).map(|_| ())
+            ok(send(client, endpoint, &json_req(signer, "AmazonSQS.DeleteMessage", "sqs", del)).await).map(|_| None)
         }
         Op::RecvBatchDel { signer, queue_url, placeholder } => {
             let recv = format!(r#"{{"QueueUrl":"{queue_url}","MaxNumberOfMessages":10,"WaitTimeSeconds":0}}"#);
@@ -161,7 +183,7 @@ async fn run_op(client: &HttpClient, endpoint: &str, op: &Op, n: u64) -> Result<
                     return Err(format!("DeleteMessageBatch: entry failed: {f}"));
                 }
             }
-            Ok(())
+            Ok(None)
         }
     }
 }
@@ -209,7 +231,14 @@ async fn account(client: &HttpClient, endpoint: &str, signer: &Signer) -> String
 }
 
 /// Creates (or finds) a `provided.al2023` function and waits for it to be Active; its ARN.
-async fn setup_function(client: &HttpClient, endpoint: &str, signer: &Signer, name: &str, zip_path: &str) -> Result<String, String> {
+async fn setup_function(
+    client: &HttpClient,
+    endpoint: &str,
+    signer: &Signer,
+    name: &str,
+    zip_path: &str,
+    (runtime, handler): (&str, &str),
+) -> Result<String, String> {
     let get = || rest_req(signer, "GET", &format!("/2015-03-31/functions/{name}"), "lambda", String::new());
     if !matches!(send(client, endpoint, &get()).await, Ok((200, _))) {
         let acct = account(client, endpoint, signer).await;
@@ -220,7 +249,7 @@ async fn setup_function(client: &HttpClient, endpoint: &str, signer: &Signer, na
         let _ = send(client, endpoint, &query_req(signer, "iam", &role)).await;
         let zip = std::fs::read(zip_path).map_err(|e| format!("{zip_path}: {e} (bench/run builds it)"))?;
         let create = serde_json::json!({
-            "FunctionName": name, "Runtime": "provided.al2023", "Handler": "bootstrap",
+            "FunctionName": name, "Runtime": runtime, "Handler": handler,
             "Role": format!("arn:aws:iam::{acct}:role/lamina-bench"), "MemorySize": 128, "Timeout": 10,
             "Code": {"ZipFile": base64(&zip)},
         });
@@ -392,18 +421,29 @@ async fn setup(client: &HttpClient, a: &Args, signer: &Signer) -> Result<Op, Str
             }
             Ok(Op::One(Arc::new(move |_| json_req(&s, "AmazonSSM.GetParameter", "ssm", r#"{"Name":"/lamina/bench"}"#.into()))))
         }
-        "lambda-invoke" => {
+        "lambda-invoke" | "lambda-cold" => {
+            let name = a.function.clone();
             if !a.no_setup {
-                setup_function(client, endpoint, signer, FUNCTION, &a.function_zip).await?;
+                setup_function(client, endpoint, signer, &name, &a.function_zip, (&a.runtime, &a.handler)).await?;
             }
-            let path = format!("/2015-03-31/functions/{FUNCTION}/invocations");
-            Ok(Op::One(Arc::new(move |n| rest_req(&s, "POST", &path, "lambda", format!(r#"{{"n":{n}}}"#)))))
+            let path = format!("/2015-03-31/functions/{name}/invocations");
+            let s2 = s.clone();
+            let invoke: MakeRequest = Arc::new(move |n| rest_req(&s2, "POST", &path, "lambda", format!(r#"{{"n":{n}}}"#)));
+            if scenario == "lambda-invoke" {
+                return Ok(Op::One(invoke));
+            }
+            let config = format!("/2015-03-31/functions/{name}/configuration");
+            let prepare: MakeRequest = Arc::new(move |n| {
+                let body = format!(r#"{{"Environment":{{"Variables":{{"LAMINA_BENCH_COLD":"{n}"}}}}}}"#);
+                rest_req(&s, "PUT", &config, "lambda", body)
+            });
+            Ok(Op::Prepared { prepare, timed: invoke })
         }
         "apigw-proxy" => {
             let id = if a.no_setup {
                 "placeholder".to_string()
             } else {
-                let arn = setup_function(client, endpoint, signer, PROXY_FUNCTION, &a.proxy_function_zip).await?;
+                let arn = setup_function(client, endpoint, signer, PROXY_FUNCTION, &a.proxy_function_zip, ("provided.al2023", "bootstrap")).await?;
                 setup_rest_api(client, endpoint, signer, &arn).await?
             };
             let host = format!("{id}.execute-api.localhost");
@@ -485,7 +525,8 @@ async fn main() {
                 let t = Instant::now();
                 let result = run_op(&client, &endpoint, &op, n).await;
                 if recording.load(Ordering::Relaxed) {
-                    lat.push(t.elapsed().as_micros() as u64);
+                    let took = result.as_ref().ok().copied().flatten().unwrap_or_else(|| t.elapsed());
+                    lat.push(took.as_micros() as u64);
                     if let Err(e) = result {
                         errors.fetch_add(1, Ordering::Relaxed);
                         if let Ok(mut f) = first_error.lock() {

@@ -391,6 +391,13 @@ def test_lambda_proxy_event_shape(new_api, functions):
     assert time.strptime(rc["requestTime"], "%d/%b/%Y:%H:%M:%S +0000")
     assert rc["domainName"] == f"{api.id}.execute-api.localhost"
     assert rc["domainPrefix"] == api.id
+    # the headers API Gateway adds
+    port = str(urllib.parse.urlparse(api.endpoint).port)
+    assert ev["headers"]["X-Forwarded-For"] == "127.0.0.1"
+    assert ev["headers"]["X-Forwarded-Proto"] == "http"
+    assert ev["headers"]["X-Forwarded-Port"] == port
+    assert ev["multiValueHeaders"]["X-Forwarded-Port"] == [port]
+    assert ev["headers"]["X-Amzn-Trace-Id"].startswith("Root=1-")
     ident = rc["identity"]
     assert ident["sourceIp"] == "127.0.0.1"
     assert ident["userAgent"] == "ua/1.0"

@@ -328,6 +328,10 @@ def test_payload_2_0_event_shape(new_api, functions):
     assert ev["headers"]["content-type"] == "application/json"
     assert "cookie" not in ev["headers"]
     assert all(k == k.lower() for k in ev["headers"])
+    port = str(urllib.parse.urlparse(api.endpoint).port)
+    assert (ev["headers"]["x-forwarded-for"], ev["headers"]["x-forwarded-proto"],
+            ev["headers"]["x-forwarded-port"]) == ("127.0.0.1", "http", port)
+    assert ev["headers"]["x-amzn-trace-id"].startswith("Root=1-")
     assert ev["pathParameters"] == {"id": "42"}
     assert ev["stageVariables"] == {"color": "red"}
     assert ev["body"] == '{"k": 1}' and ev["isBase64Encoded"] is False

@@ -84,6 +84,40 @@ pub fn target(req: &HttpRequest) -> Option<Target> {
     })
 }
 
+/// The headers API Gateway adds to what an integration sees: `x-forwarded-for` (the client
+/// address), `x-forwarded-port` and `x-forwarded-proto` (of the invoke URL the client used)
+/// and an X-Ray style `x-amzn-trace-id` (`Root=1-<epoch seconds hex>-<24 hex>`).
+pub(crate) fn forwarded_headers(
+    ctx: &RawContext,
+    source_ip: &str,
+    epoch_ms: u64,
+) -> [(&'static str, String); 4] {
+    let (scheme, rest) = ctx
+        .endpoint
+        .split_once("://")
+        .unwrap_or(("http", ctx.endpoint.as_str()));
+    let authority = rest.split('/').next().unwrap_or_default();
+    let port = authority
+        .rsplit_once(':')
+        .and_then(|(_, p)| p.parse::<u16>().ok())
+        .unwrap_or(if scheme == "https" { 443 } else { 80 });
+    let id: String = ctx
+        .request_id
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .take(24)
+        .collect();
+    [
+        ("x-forwarded-for", source_ip.to_string()),
+        ("x-forwarded-port", port.to_string()),
+        ("x-forwarded-proto", scheme.to_string()),
+        (
+            "x-amzn-trace-id",
+            format!("Root=1-{:08x}-{id:0<24}", epoch_ms / 1000),
+        ),
+    ]
+}
+
 /// The [`RawHandler`] for invoke URLs.
 pub struct DataPlane {
     gw: Arc<ApiGateway>,
@@ -161,6 +195,33 @@ mod tests {
             headers,
             body: Default::default(),
         }
+    }
+
+    #[test]
+    fn forwarded_headers_of_the_invoke_url() {
+        let ctx = RawContext {
+            request_id: "0a1b2c3d-4e5f-6789-abcd-ef0123456789".into(),
+            endpoint: "http://abc.execute-api.localhost:4566".into(),
+            account_id: "1".into(),
+            region: "r".into(),
+        };
+        let h = forwarded_headers(&ctx, "10.0.0.1", 1_600_000_000_000);
+        assert_eq!(h[0], ("x-forwarded-for", "10.0.0.1".to_string()));
+        assert_eq!(h[1], ("x-forwarded-port", "4566".to_string()));
+        assert_eq!(h[2], ("x-forwarded-proto", "http".to_string()));
+        assert_eq!(
+            h[3],
+            (
+                "x-amzn-trace-id",
+                "Root=1-5f5e1000-0a1b2c3d4e5f6789abcdef01".to_string()
+            )
+        );
+        let ctx = RawContext {
+            endpoint: "https://[::1]".into(),
+            ..ctx
+        };
+        let h = forwarded_headers(&ctx, "::1", 0);
+        assert_eq!((h[1].1.as_str(), h[2].1.as_str()), ("443", "https"));
     }
 
     #[test]

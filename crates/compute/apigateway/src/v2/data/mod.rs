@@ -219,6 +219,11 @@ async fn handle(
         time_ms: lamina_core::now_epoch_millis(),
         auth: AuthContext::None,
     };
+    for (name, value) in crate::dataplane::forwarded_headers(ctx, &r.source_ip, r.time_ms) {
+        if r.header(name).is_none() {
+            r.headers.push((name.to_string(), value));
+        }
+    }
     // Authorization.
     match route.authorization_type.as_deref() {
         Some("JWT") => {
@@ -495,14 +500,12 @@ async fn http_proxy(i: &Integration, r: &Request) -> HttpResponse {
         None | Some("ANY") => r.method.clone(),
         Some(m) => m.to_string(),
     };
-    let mut headers: Vec<(String, String)> = r
+    let headers: Vec<(String, String)> = r
         .headers
         .iter()
         .filter(|(k, _)| !HOP_BY_HOP.contains(&k.as_str()))
         .cloned()
         .collect();
-    headers.push(("x-forwarded-for".into(), r.source_ip.clone()));
-    headers.push(("x-amzn-trace-id".into(), format!("Root={}", r.request_id)));
     match http::send(&method, &url, &headers, r.body.clone(), timeout_of(i)).await {
         Ok(resp) => HttpResponse {
             status: resp.status,

@@ -631,3 +631,90 @@ def test_usage_counts_requests_and_update_usage(apigw, endpoint):
         apigw.get_usage(usagePlanId=plan, startDate=today, endDate=yesterday)
     assert code(e)[0] == "BadRequestException"
     assert apigw.get_usage(usagePlanId=plan, startDate=today, endDate=today)["items"][key["id"]] == [[5, 0]]
+
+
+# ---------------------------------------------------------------- OpenAPI YAML import
+
+PETS_YAML = """\
+openapi: "3.0.1"
+info:
+  title: pets-yaml
+  version: "2024-01-01"
+x-amazon-apigateway-binary-media-types:
+  - image/png
+paths:
+  /pets/{{petId}}:
+    get:
+      parameters:
+        - name: petId
+          in: path
+          required: true
+          schema:
+            type: string
+      responses:
+        200:
+          description: a pet
+      x-amazon-apigateway-integration:
+        type: aws_proxy
+        httpMethod: POST
+        uri: {lambda_uri}
+        passthroughBehavior: when_no_match
+  /health:
+    get:
+      responses:
+        '200':
+          description: ok
+      x-amazon-apigateway-integration:
+        type: mock
+        requestTemplates:
+          application/json: '{{"statusCode": 200}}'
+        responses:
+          default:
+            statusCode: "200"
+            responseTemplates:
+              application/json: |
+                {{"healthy": true, "stage": "$context.stage"}}
+"""
+
+PET_FN = """
+import json
+def handler(event, context):
+    return {"statusCode": 200, "body": json.dumps({"pet": event["pathParameters"]["petId"],
+                                                   "resource": event["resource"]})}
+"""
+
+
+def test_openapi_yaml_import_serves(apigw, client, aws, endpoint, tmp_path):
+    fn = make_function(client, PET_FN)
+    spec = tmp_path / "pets.yaml"
+    spec.write_text(PETS_YAML.format(lambda_uri=lambda_uri(fn)))
+    api = aws("apigateway", "import-rest-api", "--body", f"fileb://{spec}")
+    assert api["name"] == "pets-yaml" and api["version"] == "2024-01-01"
+    assert api["binaryMediaTypes"] == ["image/png"]
+    paths = {r["path"]: r for r in apigw.get_resources(restApiId=api["id"], embed=["methods"])["items"]}
+    assert set(paths) >= {"/", "/pets", "/pets/{petId}", "/health"}
+    integ = apigw.get_integration(restApiId=api["id"], resourceId=paths["/pets/{petId}"]["id"],
+                                  httpMethod="GET")
+    assert integ["type"] == "AWS_PROXY" and integ["uri"] == lambda_uri(fn)
+    apigw.create_deployment(restApiId=api["id"], stageName="v1")
+    status, _, body = invoke(endpoint, api["id"], "v1", "GET", "/pets/rex")
+    assert (status, json.loads(body)) == (200, {"pet": "rex", "resource": "/pets/{petId}"})
+    status, _, body = invoke(endpoint, api["id"], "v1", "GET", "/health")
+    assert (status, json.loads(body)) == (200, {"healthy": True, "stage": "v1"})
+    # PutRestApi with a YAML body (overwrite) replaces the definition.
+    smaller = "openapi: 3.0.1\ninfo: {title: pets-yaml, version: '2'}\npaths:\n  /only:\n    get:\n" \
+              "      x-amazon-apigateway-integration:\n        type: mock\n" \
+              "        requestTemplates: {application/json: '{\"statusCode\": 200}'}\n" \
+              "        responses: {default: {statusCode: '200'}}\n"
+    apigw.put_rest_api(restApiId=api["id"], mode="overwrite", body=smaller.encode())
+    paths = {r["path"] for r in apigw.get_resources(restApiId=api["id"])["items"]}
+    assert paths == {"/", "/only"}
+    # Neither JSON nor YAML, or YAML without a version field: BadRequest, nothing changed.
+    for bad in (b"paths: [unclosed", b"info: {title: x}\npaths: {}\n"):
+        with pytest.raises(ClientError) as e:
+            apigw.import_rest_api(body=bad)
+        assert code(e)[0] == "BadRequestException"
+    with pytest.raises(ClientError) as e:
+        apigw.put_rest_api(restApiId=api["id"], mode="overwrite", body=b"{not: [yaml")
+    assert code(e)[0] == "BadRequestException"
+    assert {r["path"] for r in apigw.get_resources(restApiId=api["id"])["items"]} == {"/", "/only"}

@@ -6,7 +6,7 @@
 //! the definition), Stages (patchable method settings, variables, access-log settings), API
 //! keys, usage plans and their keys, GetUsage and UpdateUsage (the data plane's quota
 //! counters, `throttle::Usage`), FlushStageCache, ImportRestApi/PutRestApi
-//! (OpenAPI 3 / Swagger 2 JSON), GetExport, domain names with base path mappings, tags.
+//! (OpenAPI 3 / Swagger 2, JSON or YAML), GetExport, domain names with base path mappings, tags.
 //!
 //! Data plane ([`invoke`]): resource matching against the deployed snapshot of a stage,
 //! MOCK, AWS_PROXY (Lambda through [`lamina_bus::Invoker`]), AWS (Lambda non-proxy, and
@@ -18,10 +18,10 @@
 //! response caching ([`cache`]: method settings, cache key parameters, TTL,
 //! `Cache-Control: max-age=0`, FlushStageCache).
 //!
-//! Known differences from AWS: YAML OpenAPI documents are not imported (JSON only); AWS
-//! integrations do not assume their `credentials` role; Cognito pools are not Lamina's own
-//! yet (the issuer of a pool is configured with `LAMINA_COGNITO_ISSUERS` or recognised by
-//! its `/<pool id>` suffix, see [`cognito`]).
+//! Known differences from AWS: AWS integrations do not assume their `credentials` role;
+//! Cognito pools are not Lamina's own yet (the issuer of a pool is configured with
+//! `LAMINA_COGNITO_ISSUERS` or recognised by its `/<pool id>` suffix, see [`cognito`]); YAML
+//! documents are read as YAML 1.2.
 
 pub mod authorizer;
 pub mod aws_service;

@@ -1,4 +1,4 @@
-//! ImportRestApi / PutRestApi from OpenAPI 3 and Swagger 2 documents (JSON) with API
+//! ImportRestApi / PutRestApi from OpenAPI 3 and Swagger 2 documents (JSON or YAML) with API
 //! Gateway's `x-amazon-apigateway-*` extensions, and GetExport (oas30 / swagger, JSON).
 //!
 //! Supported extensions: `x-amazon-apigateway-integration` (with `responses`),
@@ -29,17 +29,71 @@ const VERBS: &[&str] = &[
 ];
 
 fn parse_body(body: &[u8]) -> Result<Value> {
-    let v: Value = serde_json::from_slice(body).map_err(|_| {
-        ApiGwError::bad(
-            "Invalid OpenAPI input: the document must be JSON (YAML import is not supported by Lamina yet)",
-        )
-    })?;
+    let v: Value = match serde_json::from_slice(body) {
+        Ok(v) => v,
+        Err(_) => parse_yaml(body)?,
+    };
     if !v.is_object() || (v.get("swagger").is_none() && v.get("openapi").is_none()) {
         return Err(ApiGwError::bad(
             "Invalid OpenAPI input: 'swagger' or 'openapi' version field is missing",
         ));
     }
     Ok(v)
+}
+
+/// A YAML document as JSON: mapping keys that YAML reads as numbers or booleans
+/// (`200:` under `responses`) become their text, tags are dropped.
+fn parse_yaml(body: &[u8]) -> Result<Value> {
+    let invalid = |e: &dyn std::fmt::Display| {
+        ApiGwError::bad(format!(
+            "Invalid OpenAPI input: the document is neither JSON nor YAML ({e})"
+        ))
+    };
+    let text = std::str::from_utf8(body).map_err(|e| invalid(&e))?;
+    let y: serde_yaml_ng::Value = serde_yaml_ng::from_str(text).map_err(|e| invalid(&e))?;
+    yaml_to_json(y, 0).ok_or_else(|| invalid(&"unsupported mapping key or nesting"))
+}
+
+fn yaml_to_json(y: serde_yaml_ng::Value, depth: usize) -> Option<Value> {
+    use serde_yaml_ng::Value as Y;
+    if depth > 128 {
+        return None;
+    }
+    Some(match y {
+        Y::Null => Value::Null,
+        Y::Bool(b) => Value::Bool(b),
+        Y::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                json!(i)
+            } else if let Some(u) = n.as_u64() {
+                json!(u)
+            } else {
+                serde_json::Number::from_f64(n.as_f64()?).map_or(Value::Null, Value::Number)
+            }
+        }
+        Y::String(s) => Value::String(s),
+        Y::Sequence(items) => Value::Array(
+            items
+                .into_iter()
+                .map(|v| yaml_to_json(v, depth + 1))
+                .collect::<Option<_>>()?,
+        ),
+        Y::Mapping(m) => {
+            let mut out = Map::new();
+            for (k, v) in m {
+                let key = match k {
+                    Y::String(s) => s,
+                    Y::Number(n) => n.to_string(),
+                    Y::Bool(b) => b.to_string(),
+                    Y::Null => "null".to_string(),
+                    _ => return None,
+                };
+                out.insert(key, yaml_to_json(v, depth + 1)?);
+            }
+            Value::Object(out)
+        }
+        Y::Tagged(t) => yaml_to_json(t.value, depth + 1)?,
+    })
 }
 
 fn ref_name(r: &str) -> String {
@@ -554,4 +608,39 @@ pub async fn export(cx: &Cx<'_>, input: &Value) -> Result<Output> {
         }),
         payload: Some(body.into()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn openapi_yaml_documents_read_as_json() {
+        let v = parse_body(
+            b"openapi: 3.0.1\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n        200: {description: ok}\n        true: x\n      x-n: !Custom 5\n      x-f: 1.5\n",
+        )
+        .unwrap();
+        let get = &v["paths"]["/a"]["get"];
+        assert_eq!(get["responses"]["200"]["description"], "ok");
+        assert_eq!(get["responses"]["true"], "x");
+        assert_eq!(get["x-n"], 5);
+        assert_eq!(get["x-f"], 1.5);
+        assert_eq!(v["openapi"], "3.0.1");
+        // JSON is still read as JSON.
+        assert!(parse_body(br#"{"swagger": "2.0", "paths": {}}"#).is_ok());
+        for bad in [
+            &b"paths: [unclosed"[..],
+            b"just text",
+            b"info: {}",
+            b"\xff\xfe",
+            b"[1, 2]",
+        ] {
+            assert!(matches!(parse_body(bad), Err(ApiGwError::BadRequest(_))));
+        }
+        let mut deep = String::new();
+        for _ in 0..200 {
+            deep.push('[');
+        }
+        assert!(parse_body(deep.as_bytes()).is_err());
+    }
 }

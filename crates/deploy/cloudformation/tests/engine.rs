@@ -469,10 +469,10 @@ async fn continue_update_rollback_retries_or_skips() {
         err,
         "ValidationError: ContinueUpdateRollback cannot be called from current stack status"
     );
-    // A becomes sticky (its revert fails), then C fails: the rollback fails.
+    // A becomes sticky (its revert fails), then C fails: the rollback fails. B, dropped by
+    // the new template, is still listed.
     let v2 = json!({
         "A": {"Type": "Test::Thing", "Properties": {"Name": "a", "Sticky": true}},
-        "B": {"Type": "Test::Thing", "Properties": {"Name": "b"}},
         "C": {"Type": "Test::Thing", "DependsOn": "A", "Properties": {"Fail": true}},
     });
     e.call(
@@ -487,6 +487,18 @@ async fn continue_update_rollback_retries_or_skips() {
         s["StackStatusReason"],
         "The following resource(s) failed to update: [A]. "
     );
+    let listed = e
+        .call("ListStackResources", json!({"StackName": "s"}))
+        .await
+        .unwrap();
+    let ids: Vec<&str> = listed["StackResourceSummaries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["LogicalResourceId"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"A") && ids.contains(&"B"), "{ids:?}");
+    assert!(!e.log.all().contains(&"delete b".to_string()));
     // Updates are refused in that state.
     let err = e
         .call(

@@ -408,6 +408,13 @@ impl Run {
             }
         }
         if !failed.is_empty() {
+            // Resources the new template dropped are still there: keep them on the stack so
+            // that a later delete or ContinueUpdateRollback sees them.
+            for (k, r) in &previous.resources {
+                if !self.stack.resources.contains_key(k) {
+                    self.stack.resources.insert(k.clone(), r.clone());
+                }
+            }
             let reason = failure_reason(&failed, "update");
             self.stack_status("UPDATE_ROLLBACK_FAILED", Some(reason))
                 .await;

@@ -193,3 +193,16 @@ def test_waiters(cfn):
     with pytest.raises(Exception) as e:
         cfn.get_waiter("change_set_create_complete").wait(ChangeSetName=cs["Id"], WaiterConfig=WAIT)
     assert "FAILED" in str(e.value)
+
+
+def test_drift_detection_is_not_implemented_by_name(cfn):
+    name = f"d-{uuid.uuid4().hex[:8]}"
+    cfn.create_stack(StackName=name, TemplateBody=params(1, name))
+    for call, kw in ((cfn.detect_stack_drift, {"StackName": name}),
+                     (cfn.detect_stack_resource_drift, {"StackName": name, "LogicalResourceId": "P000"})):
+        with pytest.raises(ClientError) as e:
+            call(**kw)
+        err = e.value.response["Error"]
+        assert err["Code"] == "NotImplemented", err
+        op = call.__name__.title().replace("_", "")
+        assert op in err["Message"], err

@@ -546,6 +546,11 @@ REQUEST_TEMPLATE = r'''#set($items = $input.path('$.items'))
   "method": "$context.httpMethod",
   "resourcePath": "$context.resourcePath",
   "color": "$stageVariables.color",
+  "ip": "$context.identity.sourceIp",
+  "b64dec": "$util.base64Decode('Ym9i')",
+  "urldec": "$util.urlDecode('a%20b%26c')",
+  "body": "$util.escapeJavaScript($input.body)",
+  "allParams": "#foreach($type in $input.params().keySet())$type:#foreach($n in $input.params().get($type).keySet())$n,#end;#end",
   "upper": [#foreach($i in $items)"$i.toUpperCase()"#if($foreach.hasNext),#end#end],
   #if($input.path('$.n') > 2)"size": "big"#else"size": "small"#end,
   #set($greeting = "hello " + $input.path('$.name'))
@@ -555,6 +560,7 @@ REQUEST_TEMPLATE = r'''#set($items = $input.path('$.items'))
 RESPONSE_TEMPLATE = r'''#set($root = $input.path('$'))
 #set($sent = $util.parseJson($root.body))
 {"backendMethod": "$root.method", "backendPath": "$root.path",
+ "keys": [#foreach($k in $root.keySet())"$k"#if($foreach.hasNext),#end#end],
  "sent": $root.body, "name": "$sent.name", "status": "mapped"}'''
 
 
@@ -583,6 +589,7 @@ def test_http_integration_with_vtl_templates(new_api, backend):
     out = r.json()
     assert (out["backendMethod"], out["backendPath"], out["name"], out["status"]) == \
         ("POST", "/things", "bob", "mapped")
+    assert out["keys"] == ["method", "path", "query", "headers", "body"]
     sent = out["sent"]  # what the request template rendered, as the backend received it
     assert sent["name"] == "bob"
     assert sent["whole"] == payload
@@ -595,6 +602,12 @@ def test_http_integration_with_vtl_templates(new_api, backend):
     assert sent["requestId"] and sent["requestId"] != "$context.requestId"
     assert (sent["stage"], sent["method"], sent["resourcePath"]) == ("prod", "POST", "/things/{id}")
     assert sent["color"] == "teal"
+    assert sent["ip"] == "127.0.0.1"
+    assert (sent["b64dec"], sent["urldec"]) == ("bob", "a b&c")
+    assert json.loads(sent["body"]) == payload
+    parts = dict(p.split(":", 1) for p in sent["allParams"].strip(";").split(";"))
+    assert set(parts) == {"path", "querystring", "header"}
+    assert "id," in parts["path"] and "q," in parts["querystring"] and "X-Hdr," in parts["header"]
     assert sent["upper"] == ["A", "B", "C"]
     assert sent["size"] == "big"
     assert sent["greeting"] == "hello bob"
@@ -785,6 +798,15 @@ def test_token_authorizer_result_cache(new_api, functions):
     # a different token is a different cache entry
     other = api.call("GET", "/cached", headers={"Authorization": token + "-b"})
     assert other.json()["invocation"] != first.json()["invocation"]
+    # the entry lives for the TTL only
+    api.apigw.update_authorizer(restApiId=api.id, authorizerId=cached, patchOperations=[
+        {"op": "replace", "path": "/authorizerResultTtlInSeconds", "value": "1"}])
+    api.deploy("prod")
+    short = f"allow-{uuid.uuid4().hex[:6]}"
+    one = api.call("GET", "/cached", headers={"Authorization": short}).json()["invocation"]
+    assert api.call("GET", "/cached", headers={"Authorization": short}).json()["invocation"] == one
+    time.sleep(1.3)
+    assert api.call("GET", "/cached", headers={"Authorization": short}).json()["invocation"] != one
     # TTL 0: every request runs the authorizer
     a = api.call("GET", "/uncached", headers={"Authorization": token})
     b = api.call("GET", "/uncached", headers={"Authorization": token})
@@ -842,6 +864,13 @@ def test_api_key_required(new_api):
         assert (r.status, r.json()) == (403, {"message": "Forbidden"}), (headers, r)
     r = api.call("GET", "/secret", headers={"x-api-key": key["value"]})
     assert (r.status, r.json()) == (200, {"key": key["value"]})
+    # header names are case-insensitive
+    assert api.call("GET", "/secret", headers={"X-API-Key": key["value"]}).status == 200
+    # a key disabled later is refused
+    api.apigw.update_api_key(apiKey=key["id"], patchOperations=[
+        {"op": "replace", "path": "/enabled", "value": "false"}])
+    r = api.call("GET", "/secret", headers={"x-api-key": key["value"]})
+    assert (r.status, r.json()) == (403, {"message": "Forbidden"})
 
 
 def test_usage_plan_throttle_and_quota(new_api):

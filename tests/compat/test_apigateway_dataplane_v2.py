@@ -469,6 +469,15 @@ def test_lambda_authorizer_simple_responses_and_cache(new_api, functions):
     second = api.call("GET", "/cached/1", headers={"Authorization": token})
     # one authorizer invocation for both requests: the cached context is the first one's
     assert second.json()["event"]["requestContext"]["authorizer"]["lambda"]["invocation"] == lam["invocation"]
+    # a short TTL expires
+    short_auth = lambda_authorizer(api, functions["simple_auth"], simple=True, ttl=1)
+    api.route("GET /short", integ, AuthorizationType="CUSTOM", AuthorizerId=short_auth)
+    inv = lambda: api.call("GET", "/short", headers={"Authorization": token}).json()[
+        "event"]["requestContext"]["authorizer"]["lambda"]["invocation"]
+    one = inv()
+    assert inv() == one
+    time.sleep(1.3)
+    assert inv() != one
     a = api.call("GET", "/uncached", headers={"Authorization": token})
     b = api.call("GET", "/uncached", headers={"Authorization": token})
     assert a.status == b.status == 200

@@ -106,10 +106,12 @@ impl QueueConsumer for Sqs {
     ) -> BoxFuture<'a, Result<(), QueueError>> {
         Box::pin(async move {
             let (scope, q) = self.by_arn(queue_arn).await?;
-            for h in &handles {
-                ops::messages::delete_one(self, &scope, &q, h)
-                    .await
-                    .map_err(fail)?;
+            let raws: Vec<&str> = handles.iter().map(String::as_str).collect();
+            for r in ops::messages::delete_many(self, &scope, &q, &raws)
+                .await
+                .map_err(fail)?
+            {
+                r.map_err(fail)?;
             }
             Ok(())
         })

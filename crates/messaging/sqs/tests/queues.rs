@@ -361,3 +361,54 @@ async fn a_deleted_name_is_unavailable_for_60_seconds() {
     // other names are not affected
     create(&svc, "gone-2", json!({})).await;
 }
+
+#[tokio::test]
+async fn delete_message_batch_is_one_write_with_per_entry_outcomes() {
+    let (_, svc) = service();
+    let url = create(&svc, "db", json!({})).await;
+    for b in ["a", "b", "c"] {
+        call(
+            &svc,
+            "SendMessage",
+            json!({"QueueUrl": url, "MessageBody": b}),
+        )
+        .await
+        .unwrap();
+    }
+    let got = receive(&svc, &url, json!({"VisibilityTimeout": 30})).await;
+    assert_eq!(got.len(), 3);
+    let h = |i: usize| got[i]["ReceiptHandle"].clone();
+    let r = call(
+        &svc,
+        "DeleteMessageBatch",
+        json!({"QueueUrl": url, "Entries": [
+            {"Id": "one", "ReceiptHandle": h(0)},
+            {"Id": "again", "ReceiptHandle": h(0)},
+            {"Id": "two", "ReceiptHandle": h(1)},
+            {"Id": "junk", "ReceiptHandle": "bm9wZQ=="},
+        ]}),
+    )
+    .await
+    .unwrap();
+    let ids = |k: &str| -> Vec<String> {
+        r[k].as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["Id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(ids("Successful"), ["one", "again", "two"]);
+    assert_eq!(ids("Failed"), ["junk"]);
+    assert_eq!(r["Failed"][0]["Code"], "ReceiptHandleIsInvalid");
+    let a = call(
+        &svc,
+        "GetQueueAttributes",
+        json!({"QueueUrl": url, "AttributeNames": ["ApproximateNumberOfMessagesNotVisible"]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        a["Attributes"]["ApproximateNumberOfMessagesNotVisible"],
+        "1"
+    );
+}

@@ -1,7 +1,7 @@
 //! The batch operations: at most 10 entries with distinct, well-formed ids; each entry
 //! succeeds or fails on its own (`Failed` with `SenderFault`).
 
-use super::messages::{change_one, delete_one};
+use super::messages::{change_one, delete_many};
 use super::send::{Outgoing, enqueue, validate};
 use super::{Call, resolve};
 use crate::Sqs;
@@ -121,9 +121,15 @@ pub async fn delete(
         successful: Vec::new(),
         failed: Vec::new(),
     };
-    for e in req.entries {
-        match delete_one(sqs, &scope, &q.rec, &e.receipt_handle).await {
-            Ok(()) => out.successful.push(BatchResultEntry { id: e.id }),
+    let raws: Vec<&str> = req
+        .entries
+        .iter()
+        .map(|e| e.receipt_handle.as_str())
+        .collect();
+    let outcomes = delete_many(sqs, &scope, &q.rec, &raws).await?;
+    for (e, r) in req.entries.iter().zip(outcomes) {
+        match r {
+            Ok(()) => out.successful.push(BatchResultEntry { id: e.id.clone() }),
             Err(err) => out.failed.push(failure(&e.id, err)?),
         }
     }

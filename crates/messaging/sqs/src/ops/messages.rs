@@ -42,6 +42,46 @@ pub async fn delete_one(sqs: &Sqs, scope: &Scope, q: &QueueRecord, raw: &str) ->
     Ok(())
 }
 
+/// Deletes the messages several handles name in one atomic write (one commit for a
+/// DeleteMessageBatch instead of one per entry). Each handle gets its own outcome, with the
+/// rules of [`delete_one`]: a malformed or foreign handle is `ReceiptHandleIsInvalid`; a
+/// deleted message or a stale handle succeeds (the latter without deleting).
+pub async fn delete_many(
+    sqs: &Sqs,
+    scope: &Scope,
+    q: &QueueRecord,
+    raws: &[&str],
+) -> Result<Vec<Result<()>>> {
+    let handles: Vec<Result<Handle>> = raws.iter().map(|r| decode_for(q, r)).collect();
+    let deleted = retry(|| async {
+        let mut b = WriteBatch::new();
+        let mut done = std::collections::HashSet::new();
+        for h in handles.iter().flatten() {
+            if done.contains(&h.message_id) {
+                continue;
+            }
+            let Some(m) = sqs.table.message(scope, &q.id, &h.message_id).await? else {
+                continue;
+            };
+            if m.rec.receive_id.as_deref() != Some(h.receive_id.as_str()) {
+                continue;
+            }
+            store::delete_message(&mut b, scope, &q.id, &m);
+            done.insert(h.message_id.clone());
+        }
+        if !b.ops.is_empty() {
+            sqs.table.commit(b).await?;
+        }
+        Ok(!done.is_empty())
+    })
+    .await?;
+    if deleted && q.fifo() {
+        // groups may be unblocked now
+        sqs.wake(&q.id);
+    }
+    Ok(handles.into_iter().map(|h| h.map(|_| ())).collect())
+}
+
 pub fn check_visibility(vt: i64) -> Result<u64> {
     if (0..=43_200).contains(&vt) {
         Ok(vt as u64)

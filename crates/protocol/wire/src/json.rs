@@ -182,11 +182,23 @@ pub fn from_wire(
             Ok(v)
         }
         ShapeType::Structure => {
-            let Value::Object(obj) = v else {
+            let Value::Object(mut obj) = v else {
                 return Err(mismatch(&v, shape));
             };
+            if in_member_order(model, shape, &obj) {
+                // The object already is the canonical map: convert the values in place.
+                for (name, item) in obj.iter_mut() {
+                    let (Some(mref), Some(ms)) = (
+                        shape.member(name),
+                        shape.member(name).and_then(|r| model.shape(&r.shape)),
+                    ) else {
+                        continue; // not reached: in_member_order checked both
+                    };
+                    *item = from_wire(model, Some(mref), ms, std::mem::take(item), depth + 1)?;
+                }
+                return Ok(Value::Object(obj));
+            }
             let mut out = Map::new();
-            let mut obj = obj;
             for (name, mref) in shape.members() {
                 let Some(item) = obj.remove(wire_name(name, mref)) else {
                     continue;
@@ -214,11 +226,11 @@ pub fn from_wire(
             ) else {
                 return Ok(Value::Array(items));
             };
-            items
-                .into_iter()
-                .map(|item| from_wire(model, Some(mref), ms, item, depth + 1))
-                .collect::<Result<Vec<_>, _>>()
-                .map(Value::Array)
+            let mut items = items;
+            for item in &mut items {
+                *item = from_wire(model, Some(mref), ms, std::mem::take(item), depth + 1)?;
+            }
+            Ok(Value::Array(items))
         }
         ShapeType::Map => {
             let Value::Object(entries) = v else {
@@ -230,11 +242,11 @@ pub fn from_wire(
             ) else {
                 return Ok(Value::Object(entries));
             };
-            let mut out = Map::new();
-            for (k, item) in entries {
-                out.insert(k, from_wire(model, Some(vref), vs, item, depth + 1)?);
+            let mut entries = entries;
+            for item in entries.values_mut() {
+                *item = from_wire(model, Some(vref), vs, std::mem::take(item), depth + 1)?;
             }
-            Ok(Value::Object(out))
+            Ok(Value::Object(entries))
         }
         ShapeType::String => match v {
             Value::String(_) => Ok(v),
@@ -273,6 +285,29 @@ pub fn from_wire(
             _ => Err(mismatch(&v, shape)),
         },
     }
+}
+
+/// Whether a wire object is already what the general structure walk would build: every key
+/// a member of the model under its own name (no `locationName`), in the model's member order,
+/// none of them null, and each with a shape. Then converting its values in place gives the
+/// same map without rebuilding it.
+fn in_member_order(model: &Model, shape: &Shape, obj: &Map<String, Value>) -> bool {
+    let members = shape.members();
+    let mut next = 0;
+    obj.iter().all(|(key, item)| {
+        if item.is_null() {
+            return false;
+        }
+        match members[next..].iter().position(|(name, _)| name == key) {
+            Some(i) => {
+                let (_, mref) = &members[next + i];
+                next += i + 1;
+                mref.location_name.as_deref().is_none_or(|l| l == key)
+                    && model.shape(&mref.shape).is_some()
+            }
+            None => false,
+        }
+    })
 }
 
 /// Rejects document values nested deeper than [`MAX_DEPTH`].

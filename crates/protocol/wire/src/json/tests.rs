@@ -188,3 +188,38 @@ fn query_compatible_errors_name_the_query_code() {
     );
     assert!(!String::from_utf8_lossy(&internal.body).contains("boom"));
 }
+
+/// A structure already in the model's member order is converted in place, one in another
+/// order (or with nulls, or unknown members) is rebuilt: both give the same canonical value,
+/// key order included, with blobs checked and timestamps converted at every depth.
+#[test]
+fn in_order_and_reordered_structures_give_the_same_canonical_value() {
+    let ddb = lamina_model::get("dynamodb").unwrap();
+    let op = ddb.operation("PutItem").unwrap();
+    let target = Some("DynamoDB_20120810.PutItem");
+    let in_order = r#"{"TableName":"t","Item":{"k":{"S":"v"},"b":{"B":"AAE="},"m":{"M":{"x":{"L":[{"N":"1"},{"BOOL":true}]}}}},"ReturnValues":"NONE"}"#;
+    let reordered = r#"{"ReturnValues":"NONE","Unknown":1,"Item":{"k":{"NULL":null,"S":"v"},"b":{"B":"AAE="},"m":{"M":{"x":{"L":[{"N":"1"},{"BOOL":true}]}}}},"Expected":null,"TableName":"t"}"#;
+    let a = parse(ddb, op, &request(target, in_order)).unwrap().value;
+    let b = parse(ddb, op, &request(target, reordered)).unwrap().value;
+    assert_eq!(a.to_string(), b.to_string());
+    assert_eq!(
+        a.to_string(),
+        r#"{"TableName":"t","Item":{"k":{"S":"v"},"b":{"B":"AAE="},"m":{"M":{"x":{"L":[{"N":"1"},{"BOOL":true}]}}}},"ReturnValues":"NONE"}"#
+    );
+    let bad_blob = r#"{"TableName":"t","Item":{"b":{"B":"!!"}}}"#;
+    let err = parse(ddb, op, &request(target, bad_blob)).unwrap_err();
+    assert_eq!(err.code.code, "SerializationException");
+    // Timestamps become epoch seconds whichever way the structure is walked.
+    let op = ddb.operation("ExportTableToPointInTime").unwrap();
+    let target = Some("DynamoDB_20120810.ExportTableToPointInTime");
+    let mut seen = Vec::new();
+    for body in [
+        r#"{"TableArn":"arn:t","ExportTime":"2020-01-01T00:00:01Z","S3Bucket":"b"}"#,
+        r#"{"S3Bucket":"b","ExportTime":"2020-01-01T00:00:01Z","TableArn":"arn:t"}"#,
+    ] {
+        let v = parse(ddb, op, &request(target, body)).unwrap().value;
+        assert_eq!(v["ExportTime"], json!(1577836801), "{body}");
+        seen.push(v);
+    }
+    assert_eq!(seen[0].to_string(), seen[1].to_string());
+}

@@ -95,7 +95,7 @@ async fn put_item(db: &DynamoDb, ctx: &RequestContext, input: &Value) -> Result<
     let req: PutItemInput = parse(input)?;
     let all_old = old_or_none(req.return_values.as_deref())?;
     expr::check_request_params(input, &["ConditionExpression"])?;
-    let item = item_from_json(&req.item)?;
+    let item = item_from_json(PutItemInput::item(input))?;
     let mut cx = Context::new(
         req.expression_attribute_names.as_ref(),
         req.expression_attribute_values.as_ref(),

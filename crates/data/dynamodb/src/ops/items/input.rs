@@ -24,7 +24,10 @@ pub(crate) struct Capacity {
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct PutItemInput {
     pub table_name: String,
-    pub item: Value,
+    /// Required, but read from the input by reference ([`PutItemInput::item`]): a 1 KB item
+    /// copied into this struct was a tenth of a PutItem's CPU.
+    #[allow(dead_code)] // present for the "missing field" error and the model-match test
+    pub item: serde::de::IgnoredAny,
     pub expected: Option<Value>,
     pub return_values: Option<String>,
     pub return_consumed_capacity: Option<String>,
@@ -119,5 +122,12 @@ impl UpdateItemInput {
 impl GetItemInput {
     pub fn capacity(&self) -> Capacity {
         capacity(&self.return_consumed_capacity, &None)
+    }
+}
+
+impl PutItemInput {
+    /// The `Item` member of the `input` this was parsed from.
+    pub(crate) fn item(input: &Value) -> &Value {
+        input.get("Item").unwrap_or(&Value::Null)
     }
 }

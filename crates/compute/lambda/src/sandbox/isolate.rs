@@ -249,6 +249,9 @@ enum Op {
     File(CString),
     Link(CString, CString),
     Bind(CString, CString),
+    /// A mirrored host entry: one that cannot be bound (an odd mount, no permission) stays an
+    /// empty directory or file rather than costing the sandbox its namespaces.
+    Mirror(CString, CString),
     Overlay(CString, CString),
 }
 
@@ -426,11 +429,11 @@ impl Isolation {
                     match e {
                         Entry::Dir(n) => {
                             ops.push(Op::Dir(cstr(&at)?));
-                            ops.push(Op::Bind(cstr(host.join(n))?, cstr(&at)?));
+                            ops.push(Op::Mirror(cstr(host.join(n))?, cstr(&at)?));
                         }
                         Entry::File(n) => {
                             ops.push(Op::File(cstr(&at)?));
-                            ops.push(Op::Bind(cstr(host.join(n))?, cstr(&at)?));
+                            ops.push(Op::Mirror(cstr(host.join(n))?, cstr(&at)?));
                         }
                         Entry::Link(_, target) => ops.push(Op::Link(cstr(target)?, cstr(&at)?)),
                     }
@@ -688,6 +691,9 @@ impl NsPlan {
                 // SAFETY: valid C strings.
                 Op::Link(target, at) => {
                     check(unsafe { libc::symlink(target.as_ptr(), at.as_ptr()) })?
+                }
+                Op::Mirror(src, dst) => {
+                    let _ = mount(Some(src), dst, None, libc::MS_BIND | libc::MS_REC, None);
                 }
                 Op::Bind(src, dst) => {
                     mount(Some(src), dst, None, libc::MS_BIND | libc::MS_REC, None)?

@@ -385,6 +385,7 @@ def test_lambda_proxy_event_shape(new_api, functions):
     assert rc["protocol"] == "HTTP/1.1"
     assert rc["resourceId"] == api.ids["/{proxy+}"]
     assert rc["requestId"] and rc["extendedRequestId"]
+    assert r.header("x-amzn-RequestId") == rc["requestId"]
     assert isinstance(rc["requestTimeEpoch"], int)
     assert abs(rc["requestTimeEpoch"] / 1000 - time.time()) < 60
     # dd/MMM/yyyy:HH:mm:ss +0000

@@ -157,11 +157,13 @@ def simple_auth(event, context):
 
 def policy_auth(event, context):
     """IAM-policy response (payload 2.0): allow 'good', deny anything else."""
-    token = (event.get("headers") or {}).get("authorization", "")
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    token = headers.get("authorization", "")
     effect = "Allow" if token == "good" else "Deny"
+    arn = event.get("routeArn") or event["methodArn"]  # payload 2.0 / 1.0
     return {"principalId": "p-" + token,
             "policyDocument": {"Version": "2012-10-17", "Statement": [
-                {"Action": "execute-api:Invoke", "Effect": effect, "Resource": event["routeArn"]}]},
+                {"Action": "execute-api:Invoke", "Effect": effect, "Resource": arn}]},
             "context": {"invocation": context.aws_request_id, "level": 3}}
 '''
 
@@ -437,12 +439,12 @@ def test_payload_1_0_event_and_response(new_api, functions):
 # ---------------------------------------------------------------- Lambda authorizers
 
 
-def lambda_authorizer(api, fn_arn, simple, ttl, identity=("$request.header.Authorization",)):
+def lambda_authorizer(api, fn_arn, simple, ttl, identity=("$request.header.Authorization",), fmt="2.0"):
     kw = {"EnableSimpleResponses": True} if simple else {}
     return api.apigw.create_authorizer(
         ApiId=api.id, Name=f"a-{uuid.uuid4().hex[:6]}", AuthorizerType="REQUEST",
         AuthorizerUri=f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{fn_arn}/invocations",
-        AuthorizerPayloadFormatVersion="2.0", IdentitySource=list(identity),
+        AuthorizerPayloadFormatVersion=fmt, IdentitySource=list(identity),
         AuthorizerResultTtlInSeconds=ttl, **kw)["AuthorizerId"]
 
 
@@ -499,6 +501,17 @@ def test_lambda_authorizer_policy_responses(new_api, functions):
     assert r.status == 200, r
     lam = r.json()["event"]["requestContext"]["authorizer"]["lambda"]
     assert lam["level"] == 3 and lam["principalId"] == "p-good"
+    # authorizer payload format 1.0 (methodArn, IAM policy) in front of a 1.0 integration:
+    # requestContext.authorizer is the context itself with principalId
+    v1_auth = lambda_authorizer(api, functions["policy_auth"], simple=False, ttl=0, fmt="1.0")
+    api.route("GET /p1", api.lambda_integration(functions["v2"], fmt="1.0"),
+              AuthorizationType="CUSTOM", AuthorizerId=v1_auth)
+    r = api.call("GET", "/p1", headers={"Authorization": "bad"})
+    assert (r.status, r.json()) == (403, {"message": "Forbidden"})
+    r = api.call("GET", "/p1", headers={"Authorization": "good"})
+    assert r.status == 200, r
+    authz = r.json()["event"]["requestContext"]["authorizer"]
+    assert authz["principalId"] == "p-good" and authz["level"] == 3
 
 
 # ---------------------------------------------------------------- JWT authorizers (pure-Python RS256)

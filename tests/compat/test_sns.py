@@ -611,6 +611,46 @@ def test_lambda_async_failure_destination_and_dlq_on_sns_topics(client, sns, sqs
         lam.delete_function(FunctionName=name)
 
 
+def test_sns_to_lambda_is_an_async_invoke_with_its_retries(tmp_path, monkeypatch):
+    """A function subscribed to a topic is invoked asynchronously: when it fails, Lambda
+    retries it (twice by default) and then hands the invocation record to its OnFailure
+    destination. The server gets short retry waits, as the Lambda suite's does."""
+    import io
+    import zipfile
+    from conftest import Server, make_client
+    from lambda_helpers import host_python_runtime, poll
+    monkeypatch.setenv("LAMINA_LAMBDA_ASYNC_RETRY_DELAYS_MS", "300,300")
+    server = Server(data_dir=str(tmp_path / "data"))
+    try:
+        lam, sns_c, sqs_c = (make_client(n, server.url) for n in ("lambda", "sns", "sqs"))
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            z.writestr("handler.py", FAILING_HANDLER)
+        name = uid("retried")
+        fn_arn = lam.create_function(FunctionName=name, Runtime=host_python_runtime(),
+                                     Role="arn:aws:iam::000000000000:role/lamina-compat-sns",
+                                     Handler="handler.handler", Code={"ZipFile": buf.getvalue()})["FunctionArn"]
+        poll(lambda: lam.get_function(FunctionName=name)["Configuration"]["State"] == "Active",
+             what="function active")
+        url, qarn = queue(sqs_c)
+        lam.put_function_event_invoke_config(FunctionName=name,
+                                             DestinationConfig={"OnFailure": {"Destination": qarn}})
+        topic = sns_c.create_topic(Name=uid())["TopicArn"]
+        sns_c.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=fn_arn)
+        # the handler fails on an SNS event (it has no "id": KeyError)
+        mid = sns_c.publish(TopicArn=topic, Message="from sns")["MessageId"]
+        [m] = receive(sqs_c, url, timeout=30)
+        record = json.loads(m["Body"])
+        ctx = record["requestContext"]
+        assert (ctx["condition"], ctx["approximateInvokeCount"]) == ("RetriesExhausted", 3)
+        sns_event = record["requestPayload"]["Records"][0]["Sns"]
+        assert (sns_event["MessageId"], sns_event["TopicArn"]) == (mid, topic)
+        assert record["responseContext"]["functionError"] == "Unhandled"
+        assert record["responsePayload"]["errorType"] == "KeyError"
+    finally:
+        server.stop()
+
+
 # --- https endpoints ------------------------------------------------------------------------
 
 def make_certificates(d):

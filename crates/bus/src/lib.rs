@@ -114,7 +114,8 @@ pub struct QueueMessage {
 /// Why a message could not be enqueued.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueError {
-    /// The SQS error code (`QueueDoesNotExist`, `InvalidParameterValue`, ...).
+    /// The SQS error code as the query protocol names it (`AWS.SimpleQueueService.NonExistentQueue`,
+    /// `InvalidParameterValue`, ...).
     pub code: String,
     pub message: String,
 }
@@ -205,9 +206,10 @@ pub struct QueueInfo {
 }
 
 /// Consumes SQS queues by ARN (implemented by `lamina-sqs`; used by Lambda's event source
-/// mappings). Errors carry SQS's codes (`QueueDoesNotExist`, `ReceiptHandleIsInvalid`, ...).
+/// mappings). Errors carry SQS's query-protocol codes (`AWS.SimpleQueueService.NonExistentQueue`,
+/// `ReceiptHandleIsInvalid`, ...).
 pub trait QueueConsumer: Send + Sync + 'static {
-    /// The queue's kind and visibility timeout, or `QueueDoesNotExist`.
+    /// The queue's kind and visibility timeout, or `AWS.SimpleQueueService.NonExistentQueue`.
     fn queue_info<'a>(&'a self, queue_arn: &'a str)
     -> BoxFuture<'a, Result<QueueInfo, QueueError>>;
 

@@ -718,3 +718,75 @@ def test_openapi_yaml_import_serves(apigw, client, aws, endpoint, tmp_path):
         apigw.put_rest_api(restApiId=api["id"], mode="overwrite", body=b"{not: [yaml")
     assert code(e)[0] == "BadRequestException"
     assert {r["path"] for r in apigw.get_resources(restApiId=api["id"])["items"]} == {"/", "/only"}
+
+
+# ---------------------------------------------------------------- access logs
+
+ACCESS_FORMAT = json.dumps({
+    "requestId": "$context.requestId", "ip": "$context.identity.sourceIp",
+    "method": "$context.httpMethod", "resourcePath": "$context.resourcePath",
+    "path": "$context.path", "status": "$context.status", "protocol": "$context.protocol",
+    "responseLength": "$context.responseLength", "stage": "$context.stage",
+    "apiId": "$context.apiId", "requestTime": "$context.requestTime",
+    "error": "$context.error.message", "errorType": "$context.error.responseType",
+    "integrationStatus": "$context.integration.status",
+    "integrationLatency": "$context.integrationLatency", "userAgent": "$context.identity.userAgent",
+})
+
+
+def test_access_logs_to_cloudwatch_logs(apigw, client, endpoint):
+    logs = client("logs")
+    group = f"/apigw/access-{uuid.uuid4().hex[:6]}"
+    logs.create_log_group(logGroupName=group)
+    api = apigw.create_rest_api(name="logged")["id"]
+    root = root_id(apigw, api)
+    apigw.put_method(restApiId=api, resourceId=root, httpMethod="GET", authorizationType="NONE")
+    apigw.put_integration(restApiId=api, resourceId=root, httpMethod="GET", type="MOCK",
+                          requestTemplates={"application/json": '{"statusCode": 200}'})
+    apigw.put_method_response(restApiId=api, resourceId=root, httpMethod="GET", statusCode="200")
+    apigw.put_integration_response(restApiId=api, resourceId=root, httpMethod="GET",
+                                   statusCode="200",
+                                   responseTemplates={"application/json": '{"ok": true}'})
+    apigw.create_deployment(restApiId=api, stageName="prod")
+    arn = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{group}"
+    stage = apigw.update_stage(restApiId=api, stageName="prod", patchOperations=[
+        {"op": "replace", "path": "/accessLogSettings/destinationArn", "value": arn},
+        {"op": "replace", "path": "/accessLogSettings/format", "value": ACCESS_FORMAT}])
+    assert stage["accessLogSettings"] == {"destinationArn": arn, "format": ACCESS_FORMAT}
+
+    status, headers, _ = invoke(endpoint, api, "prod", "GET", "/",
+                                headers={"User-Agent": "compat-test/1"})
+    assert status == 200
+    request_id = headers["x-amzn-requestid"]
+    status, _, _ = invoke(endpoint, api, "prod", "GET", "/missing")
+    assert status == 403
+    status, _, _ = invoke(endpoint, api, "prod", "DELETE", "/")
+    assert status == 403
+
+    lines = []
+    for _ in range(50):
+        events = logs.filter_log_events(logGroupName=group)["events"]
+        lines = [json.loads(e["message"]) for e in events]
+        if len(lines) >= 3:
+            break
+        time.sleep(0.2)
+    assert len(lines) == 3, lines
+    ok = next(line for line in lines if line["requestId"] == request_id)
+    # (the path form's trailing slash after _user_request_ is not kept by Lamina)
+    assert ok["method"] == "GET" and ok["resourcePath"] == "/" and ok["path"] in ("/prod/", "/prod")
+    assert ok["status"] == "200" and ok["protocol"] == "HTTP/1.1" and ok["stage"] == "prod"
+    assert ok["apiId"] == api and ok["responseLength"] == str(len(b'{"ok": true}'))
+    assert ok["ip"] and ok["userAgent"] == "compat-test/1" and ok["error"] == "-"
+    assert ok["integrationStatus"] == "200" and ok["integrationLatency"].isdigit()
+    assert time.strptime(ok["requestTime"], "%d/%b/%Y:%H:%M:%S +0000")
+    missing = [line for line in lines if line["requestId"] != request_id]
+    assert {(m["status"], m["error"], m["errorType"]) for m in missing} == {
+        ("403", "Missing Authentication Token", "MISSING_AUTHENTICATION_TOKEN")}
+    assert {m["method"] for m in missing} == {"GET", "DELETE"}
+    assert all(m["integrationStatus"] == "-" for m in missing)
+    # Removing the settings stops the lines.
+    apigw.update_stage(restApiId=api, stageName="prod", patchOperations=[
+        {"op": "remove", "path": "/accessLogSettings"}])
+    assert invoke(endpoint, api, "prod", "GET", "/")[0] == 200
+    time.sleep(1)
+    assert len(logs.filter_log_events(logGroupName=group)["events"]) == 3

@@ -237,18 +237,12 @@ pub async fn serve(
         .map(|s| decode(s, false))
         .collect();
     let verb = req.method.as_str().to_ascii_uppercase();
-    let Some((resource, path_params)) = match_resource(&api, &segments) else {
-        return message(403, MISSING_TOKEN);
-    };
-    let Some(method) = find_method(resource, &verb) else {
-        return message(403, MISSING_TOKEN);
-    };
     let now_ms = lamina_core::now_epoch_millis();
     let host = req.header("host").unwrap_or("localhost").to_string();
     let decoded_path = format!("/{}", segments.join("/"));
-    let context = json!({
-        "resourceId": resource.id,
-        "resourcePath": resource.path,
+    let mut context = json!({
+        "resourceId": null,
+        "resourcePath": null,
         "httpMethod": verb,
         "extendedRequestId": ctx.request_id,
         "requestTime": request_time(now_ms),
@@ -276,6 +270,18 @@ pub async fn serve(
         "domainName": host.rsplit_once(':').map_or(host.as_str(), |(h, _)| h),
         "apiId": api_id,
     });
+    let matched = match_resource(&api, &segments)
+        .and_then(|(r, params)| find_method(r, &verb).map(|m| (r, m, params)));
+    let Some((resource, method, path_params)) = matched else {
+        // No resource or method: still an access-log line, as on AWS.
+        let mut resp = message(403, MISSING_TOKEN);
+        access_log(gw, ctx, &stage, &context, &resp, started).await;
+        resp.headers
+            .push(("x-amz-apigw-id".into(), apigw_id(&ctx.request_id)));
+        return resp;
+    };
+    context["resourceId"] = json!(resource.id);
+    context["resourcePath"] = json!(resource.path);
     let mut call = Call {
         gw,
         ctx,
@@ -290,7 +296,7 @@ pub async fn serve(
         context,
     };
     let resp = run(&mut call, state).await;
-    access_log(&call, &resp, started).await;
+    access_log(gw, ctx, &stage, &call.context, &resp, started).await;
     let mut resp = resp;
     resp.headers
         .push(("x-amz-apigw-id".into(), apigw_id(&ctx.request_id)));
@@ -395,7 +401,7 @@ async fn run(call: &mut Call<'_>, state: &State) -> HttpResponse {
         &call.method.http_method,
         call.req.method.as_str(),
     ) else {
-        return integrate(call, &integration).await;
+        return integrate_timed(call, &integration).await;
     };
     let stage_key = cache::stage_key(&account, &region, &call.api.api.id, &call.stage.stage_name);
     let header = |name: &str| -> Vec<String> {
@@ -454,13 +460,13 @@ fn signed(req: &HttpRequest) -> bool {
 }
 
 async fn fetch_and_store(
-    call: &Call<'_>,
+    call: &mut Call<'_>,
     integration: &Integration,
     policy: &cache::Policy,
     stage_key: &str,
     key: String,
 ) -> HttpResponse {
-    let resp = integrate(call, integration).await;
+    let resp = integrate_timed(call, integration).await;
     if resp.status < 500 {
         call.gw.cache.put(
             stage_key,
@@ -471,6 +477,18 @@ async fn fetch_and_store(
             Instant::now(),
         );
     }
+    resp
+}
+
+/// Runs the integration and records `$context.integrationLatency`,
+/// `$context.integration.latency` and `.status` (the status it answered with).
+async fn integrate_timed(call: &mut Call<'_>, integration: &Integration) -> HttpResponse {
+    let t = Instant::now();
+    let resp = integrate(call, integration).await;
+    let ms = t.elapsed().as_millis() as u64;
+    call.context["integrationLatency"] = json!(ms);
+    call.context["integrationStatus"] = json!(resp.status);
+    call.context["integration"] = json!({"latency": ms, "status": resp.status});
     resp
 }
 
@@ -566,9 +584,39 @@ fn validate(call: &Call<'_>) -> Option<HttpResponse> {
     None
 }
 
-/// Writes the access-log line when the stage has `accessLogSettings` with a destination.
-async fn access_log(call: &Call<'_>, resp: &HttpResponse, started: Instant) {
-    let Some(als) = &call.stage.access_log_settings else {
+/// `$context.error.responseType` of a response the gateway itself produced (one with
+/// `x-amzn-ErrorType`), from its status and message.
+pub fn response_type(status: u16, msg: &str) -> &'static str {
+    match (status, msg) {
+        (403, "Missing Authentication Token") => "MISSING_AUTHENTICATION_TOKEN",
+        (403, "Forbidden") => "INVALID_API_KEY",
+        (403, m) if m.contains("not authorized") => "ACCESS_DENIED",
+        (401, _) => "UNAUTHORIZED",
+        (429, "Limit Exceeded") => "QUOTA_EXCEEDED",
+        (429, _) => "THROTTLED",
+        (400, "Invalid request body") => "BAD_REQUEST_BODY",
+        (400, m) if m.starts_with("Missing required request parameters") => {
+            "BAD_REQUEST_PARAMETERS"
+        }
+        (415, _) => "UNSUPPORTED_MEDIA_TYPE",
+        (504, _) => "INTEGRATION_TIMEOUT",
+        (s, _) if s >= 500 => "DEFAULT_5XX",
+        _ => "DEFAULT_4XX",
+    }
+}
+
+/// Writes the access-log line when the stage has `accessLogSettings` with a destination:
+/// the format with `$context.*` substituted (`-` for what a request does not have), one
+/// event per request in the stream `<api id>-<stage>` of the destination log group.
+async fn access_log(
+    gw: &ApiGateway,
+    rctx: &RawContext,
+    stage: &Stage,
+    context: &Value,
+    resp: &HttpResponse,
+    started: Instant,
+) {
+    let Some(als) = &stage.access_log_settings else {
         return;
     };
     let (Some(format), Some(dest)) = (&als.format, &als.destination_arn) else {
@@ -578,22 +626,43 @@ async fn access_log(call: &Call<'_>, resp: &HttpResponse, started: Instant) {
         return;
     };
     let group = group.trim_end_matches(":*");
-    let mut ctx = call.context.clone();
+    let mut ctx = context.clone();
     ctx["status"] = json!(resp.status);
     ctx["responseLength"] = json!(resp.body.len());
     ctx["responseLatency"] = json!(started.elapsed().as_millis() as u64);
+    let gateway_error = resp
+        .headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("x-amzn-ErrorType"));
+    if gateway_error {
+        let body: Value = serde_json::from_slice(&resp.body).unwrap_or(Value::Null);
+        let msg = body["message"]
+            .as_str()
+            .or_else(|| body["Message"].as_str())
+            .unwrap_or_default()
+            .to_string();
+        ctx["error"] = json!({
+            "message": msg,
+            "messageString": Value::String(msg.clone()).to_string(),
+            "responseType": response_type(resp.status, &msg),
+        });
+    }
     let line = substitute_context(format, &ctx);
     let stream = lamina_bus::LogStreamRef {
-        account_id: call.ctx.account_id.clone(),
-        region: call.ctx.region.clone(),
+        account_id: rctx.account_id.clone(),
+        region: rctx.region.clone(),
         group: group.to_string(),
-        stream: format!("{}-{}", call.api.api.id, call.stage.stage_name),
+        stream: format!(
+            "{}-{}",
+            ctx["apiId"].as_str().unwrap_or_default(),
+            stage.stage_name
+        ),
     };
     let event = lamina_bus::LogEvent {
         timestamp: lamina_core::now_epoch_millis() as i64,
         message: line,
     };
-    if let Err(e) = call.gw.logs.put_events(&stream, vec![event]).await {
+    if let Err(e) = gw.logs.put_events(&stream, vec![event]).await {
         tracing::warn!(error = %e, "writing the access log");
     }
 }
@@ -676,6 +745,39 @@ mod tests {
         assert!(match_resource(&doc, &seg("/nope")).is_none());
         assert!(match_resource(&doc, &seg("/pets/1/2")).is_none());
         assert_eq!(match_resource(&doc, &[]).unwrap().0.path, "/");
+    }
+
+    #[test]
+    fn v1_access_log_error_types() {
+        assert_eq!(
+            response_type(403, "Missing Authentication Token"),
+            "MISSING_AUTHENTICATION_TOKEN"
+        );
+        assert_eq!(response_type(403, "Forbidden"), "INVALID_API_KEY");
+        assert_eq!(
+            response_type(
+                403,
+                "User is not authorized to access this resource with an explicit deny"
+            ),
+            "ACCESS_DENIED"
+        );
+        assert_eq!(response_type(401, "Unauthorized"), "UNAUTHORIZED");
+        assert_eq!(response_type(429, "Too Many Requests"), "THROTTLED");
+        assert_eq!(response_type(429, "Limit Exceeded"), "QUOTA_EXCEEDED");
+        assert_eq!(
+            response_type(400, "Invalid request body"),
+            "BAD_REQUEST_BODY"
+        );
+        assert_eq!(
+            response_type(400, "Missing required request parameters: [a]"),
+            "BAD_REQUEST_PARAMETERS"
+        );
+        assert_eq!(
+            response_type(504, "Endpoint request timed out"),
+            "INTEGRATION_TIMEOUT"
+        );
+        assert_eq!(response_type(502, "Internal server error"), "DEFAULT_5XX");
+        assert_eq!(response_type(404, "Not Found"), "DEFAULT_4XX");
     }
 
     #[test]

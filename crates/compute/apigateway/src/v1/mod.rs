@@ -16,7 +16,7 @@
 //! COGNITO_USER_POOLS authorizers ([`cognito`]: JWTs checked against the pool's JWKS, claims
 //! in `requestContext.authorizer.claims`), API keys, usage-plan throttles and quotas, stage
 //! response caching ([`cache`]: method settings, cache key parameters, TTL,
-//! `Cache-Control: max-age=0`, FlushStageCache).
+//! `Cache-Control: max-age=0`, FlushStageCache), access-log lines to CloudWatch Logs.
 //!
 //! Known differences from AWS: AWS integrations do not assume their `credentials` role;
 //! Cognito pools are not Lamina's own yet (the issuer of a pool is configured with

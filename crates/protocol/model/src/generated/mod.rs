@@ -8,6 +8,7 @@ pub mod apigatewayv2;
 pub mod cloudformation;
 pub mod dynamodb;
 pub mod dynamodbstreams;
+pub mod events;
 pub mod lambda_;
 pub mod logs;
 pub mod s3;
@@ -73,6 +74,15 @@ pub const SERVICES: &[ServiceInfo] = &[
         signing_name: "dynamodb",
         endpoint_prefix: "streams.dynamodb",
         target_prefix: Some("DynamoDBStreams_20120810"),
+        path_prefixes: &[],
+    },
+    ServiceInfo {
+        name: "events",
+        api_version: "2015-10-07",
+        protocol: "json",
+        signing_name: "events",
+        endpoint_prefix: "events",
+        target_prefix: Some("AWSEvents"),
         path_prefixes: &[],
     },
     ServiceInfo {
@@ -184,6 +194,11 @@ pub(crate) const MODELS: &[(&str, &str, &str)] = &[
         "dynamodbstreams",
         "2012-08-10",
         include_str!("../../models/dynamodbstreams.json"),
+    ),
+    (
+        "events",
+        "2015-10-07",
+        include_str!("../../models/events.json"),
     ),
     (
         "lambda",

@@ -790,3 +790,47 @@ def test_access_logs_to_cloudwatch_logs(apigw, client, endpoint):
     assert invoke(endpoint, api, "prod", "GET", "/")[0] == 200
     time.sleep(1)
     assert len(logs.filter_log_events(logGroupName=group)["events"]) == 3
+
+
+# ---------------------------------------------------------------- FlushStageAuthorizersCache
+
+COUNTING_AUTHORIZER = """
+n = 0
+def handler(event, context):
+    global n
+    n += 1
+    return {"principalId": "user", "context": {"n": n},
+            "policyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": event["methodArn"]}]}}
+"""
+
+
+def test_flush_stage_authorizers_cache(apigw, client, endpoint):
+    fn = make_function(client, COUNTING_AUTHORIZER)
+    api = apigw.create_rest_api(name="authcache")["id"]
+    auth = apigw.create_authorizer(restApiId=api, name="tok", type="TOKEN", authorizerUri=lambda_uri(fn),
+                                   identitySource="method.request.header.Authorization",
+                                   authorizerResultTtlInSeconds=300)
+    root = root_id(apigw, api)
+    apigw.put_method(restApiId=api, resourceId=root, httpMethod="GET", authorizationType="CUSTOM",
+                     authorizerId=auth["id"])
+    apigw.put_integration(restApiId=api, resourceId=root, httpMethod="GET", type="MOCK",
+                          requestTemplates={"application/json": '{"statusCode": 200}'})
+    apigw.put_method_response(restApiId=api, resourceId=root, httpMethod="GET", statusCode="200")
+    apigw.put_integration_response(restApiId=api, resourceId=root, httpMethod="GET", statusCode="200",
+                                   responseTemplates={"application/json": '{"n": $context.authorizer.n}'})
+    apigw.create_deployment(restApiId=api, stageName="prod")
+
+    def n():
+        status, _, body = invoke(endpoint, api, "prod", "GET", "/", headers={"Authorization": "t"})
+        assert status == 200, body
+        return json.loads(body)["n"]
+
+    first = n()
+    assert n() == first  # cached for the TTL
+    apigw.flush_stage_authorizers_cache(restApiId=api, stageName="prod")
+    assert n() == first + 1
+    assert n() == first + 1
+    with pytest.raises(ClientError) as e:
+        apigw.flush_stage_authorizers_cache(restApiId=api, stageName="nope")
+    assert code(e) == ("NotFoundException", "Invalid Stage identifier specified")

@@ -1,7 +1,8 @@
 //! API Gateway: REST APIs (`apigateway`, v1) and HTTP APIs (`apigatewayv2`), their control
 //! planes (AWS services behind the rest-json codec) and the data plane (invoke URLs, a
 //! [`lamina_wire::RawHandler`] the binary mounts on `.execute-api.<host>` and
-//! `/restapis/<id>/<stage>/_user_request_/`). (under construction — see docs/apigateway.md)
+//! `/restapis/<id>/<stage>/_user_request_/`). See docs/apigateway.md for the design and the
+//! known differences from AWS.
 //!
 //! Modules: `v1/` (REST API control plane and data plane), `v2/` (HTTP API control plane and
 //! data plane), `vtl/` (the Velocity template engine for mapping templates, pure), `schema/`
@@ -26,6 +27,9 @@ pub struct ApiGateway {
     pub(crate) logs: Arc<dyn LogSink>,
     /// REST API stage response caches (process memory; FlushStageCache empties one).
     pub(crate) cache: v1::cache::ResponseCache,
+    /// Lambda authorizer results by `account, region, api, stage, authorizer, identity`, for
+    /// their TTL (a cache; FlushStageAuthorizersCache empties a stage's).
+    pub(crate) auth_cache: v1::authorizer::AuthCache,
     /// User pool id → issuer for COGNITO_USER_POOLS authorizers (`LAMINA_COGNITO_ISSUERS`).
     pub(crate) cognito_issuers: std::collections::BTreeMap<String, String>,
     /// In-process calls to other services (AWS service integrations), set once the gateway
@@ -44,6 +48,7 @@ impl ApiGateway {
             invoker,
             logs,
             cache: Default::default(),
+            auth_cache: Default::default(),
             cognito_issuers: v1::cognito::issuers_from_env(),
             caller: std::sync::OnceLock::new(),
         })

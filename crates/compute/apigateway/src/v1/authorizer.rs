@@ -6,7 +6,7 @@
 //! authorizer and identity for `authorizerResultTtlInSeconds`.
 
 use super::integrations::{function_of, invoke};
-use super::invoke::{Call, State, message};
+use super::invoke::{Call, message};
 use super::ops::{Cx, keys};
 use super::store::{Db, Scope};
 use crate::throttle::{self, KeyGrant};
@@ -142,11 +142,56 @@ fn identity_value(call: &Call<'_>, source: &str) -> Option<String> {
     None
 }
 
+/// Cached Lambda authorizer results, keyed by [`cache_key`].
+#[derive(Default)]
+pub struct AuthCache {
+    entries: std::sync::Mutex<std::collections::BTreeMap<String, (Instant, AuthOutcome)>>,
+}
+
+/// The cache-key prefix of one stage's results.
+pub fn stage_prefix(account: &str, region: &str, api: &str, stage: &str) -> String {
+    format!("{account}\0{region}\0{api}\0{stage}\0")
+}
+
+impl AuthCache {
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::BTreeMap<String, (Instant, AuthOutcome)>> {
+        // a poisoned cache only holds authorizer answers; keep using it
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn get(&self, key: &str, ttl: Duration) -> Option<AuthOutcome> {
+        let cache = self.lock();
+        let (at, outcome) = cache.get(key)?;
+        (at.elapsed() < ttl).then(|| outcome.clone())
+    }
+
+    fn put(&self, key: String, outcome: AuthOutcome) {
+        let mut cache = self.lock();
+        if cache.len() > 10_000 {
+            cache.clear();
+        }
+        cache.insert(key, (Instant::now(), outcome));
+    }
+
+    /// Drops a stage's results (FlushStageAuthorizersCache); the number dropped.
+    pub fn flush_stage(&self, prefix: &str) -> usize {
+        let mut cache = self.lock();
+        let keys: Vec<String> = cache
+            .range(prefix.to_string()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in &keys {
+            cache.remove(k);
+        }
+        keys.len()
+    }
+}
+
 /// Runs the method's authorizer: `Ok` with the outcome to pass on, or the response to send.
-pub async fn authorize(
-    call: &Call<'_>,
-    state: &State,
-) -> Result<AuthOutcome, lamina_wire::HttpResponse> {
+pub async fn authorize(call: &Call<'_>) -> Result<AuthOutcome, lamina_wire::HttpResponse> {
     let Some(a) = call
         .method
         .authorizer_id
@@ -178,13 +223,19 @@ pub async fn authorize(
         return Err(message(401, UNAUTHORIZED));
     }
     let ttl = a.authorizer_result_ttl_in_seconds.unwrap_or(300).max(0) as u64;
-    let cache_key = format!("{}\0{}\0{}", call.api.api.id, a.id, identity.join("\0"));
+    let cache_key = format!(
+        "{}{}\0{}",
+        stage_prefix(
+            &call.ctx.account_id,
+            &call.ctx.region,
+            &call.api.api.id,
+            &call.stage.stage_name
+        ),
+        a.id,
+        identity.join("\0")
+    );
     let cached = (ttl > 0 && !sources.is_empty())
-        .then(|| {
-            let cache = state.auth_cache.lock().ok()?;
-            let (at, outcome) = cache.get(&cache_key)?;
-            (at.elapsed() < Duration::from_secs(ttl)).then(|| outcome.clone())
-        })
+        .then(|| call.gw.auth_cache.get(&cache_key, Duration::from_secs(ttl)))
         .flatten();
     let outcome = match cached {
         Some(o) => o,
@@ -236,14 +287,8 @@ pub async fn authorize(
                     .unwrap_or_default(),
                 usage_identifier_key: body["usageIdentifierKey"].as_str().map(str::to_string),
             };
-            if ttl > 0
-                && !sources.is_empty()
-                && let Ok(mut cache) = state.auth_cache.lock()
-            {
-                if cache.len() > 10_000 {
-                    cache.clear();
-                }
-                cache.insert(cache_key, (Instant::now(), o.clone()));
+            if ttl > 0 && !sources.is_empty() {
+                call.gw.auth_cache.put(cache_key, o.clone());
             }
             o
         }
@@ -319,6 +364,31 @@ pub async fn api_key(call: &Call<'_>, presented: Option<&str>) -> Option<(KeyGra
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn v1_auth_cache_flushes_one_stage() {
+        let c = AuthCache::default();
+        let o = AuthOutcome {
+            principal_id: Some("p".into()),
+            policy: Value::Null,
+            context: Map::new(),
+            usage_identifier_key: None,
+        };
+        let prod = stage_prefix("1", "r", "api", "prod");
+        let dev = stage_prefix("1", "r", "api", "dev");
+        let prod2 = stage_prefix("1", "r", "api", "prod2");
+        c.put(format!("{prod}a\0t1"), o.clone());
+        c.put(format!("{prod}a\0t2"), o.clone());
+        c.put(format!("{dev}a\0t1"), o.clone());
+        c.put(format!("{prod2}a\0t1"), o);
+        let ttl = Duration::from_secs(60);
+        assert!(c.get(&format!("{prod}a\0t1"), ttl).is_some());
+        assert!(c.get(&format!("{prod}a\0t1"), Duration::ZERO).is_none());
+        assert_eq!(c.flush_stage(&prod), 2);
+        assert!(c.get(&format!("{prod}a\0t1"), ttl).is_none());
+        assert!(c.get(&format!("{dev}a\0t1"), ttl).is_some());
+        assert!(c.get(&format!("{prod2}a\0t1"), ttl).is_some());
+    }
 
     #[test]
     fn v1_policy_wildcards() {

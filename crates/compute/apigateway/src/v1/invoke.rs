@@ -5,7 +5,7 @@
 //! usage plan → throttling → request validation → integration → response, then the access
 //! log line.
 
-use super::authorizer::{self, AuthOutcome};
+use super::authorizer;
 use super::cache;
 use super::integrations;
 use super::ops::{Cx, deployments};
@@ -18,14 +18,13 @@ use base64::engine::general_purpose::STANDARD as B64;
 use lamina_wire::{HttpRequest, HttpResponse, RawContext};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
-use std::sync::Mutex;
 use std::time::{Instant, SystemTime};
 
-/// Process-wide data-plane state that may be rebuilt: token buckets and authorizer results.
+/// Process-wide data-plane state that may be rebuilt: token buckets (authorizer results and
+/// responses are cached in [`ApiGateway`], which the control plane can flush).
 #[derive(Default)]
 pub struct State {
     pub throttles: Throttles,
-    pub auth_cache: Mutex<BTreeMap<String, (Instant, AuthOutcome)>>,
 }
 
 /// A JSON error answer of the data plane.
@@ -311,7 +310,7 @@ async fn run(call: &mut Call<'_>, state: &State) -> HttpResponse {
     // Authorizer.
     let mut usage_key: Option<String> = None;
     if call.method.authorization_type == "CUSTOM" {
-        match authorizer::authorize(call, state).await {
+        match authorizer::authorize(call).await {
             Ok(ctx) => {
                 usage_key = ctx.usage_identifier_key.clone();
                 call.context["authorizer"] = ctx.context_value();

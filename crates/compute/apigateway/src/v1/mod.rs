@@ -5,8 +5,9 @@
 //! responses, Models, RequestValidators, Authorizers, Deployments (each a frozen snapshot of
 //! the definition), Stages (patchable method settings, variables, access-log settings), API
 //! keys, usage plans and their keys, GetUsage and UpdateUsage (the data plane's quota
-//! counters, `throttle::Usage`), FlushStageCache, ImportRestApi/PutRestApi
-//! (OpenAPI 3 / Swagger 2, JSON or YAML), GetExport, domain names with base path mappings, tags.
+//! counters, `throttle::Usage`), FlushStageCache, FlushStageAuthorizersCache,
+//! ImportRestApi/PutRestApi (OpenAPI 3 / Swagger 2, JSON or YAML), GetExport, domain names
+//! with base path mappings, tags.
 //!
 //! Data plane ([`invoke`]): resource matching against the deployed snapshot of a stage,
 //! MOCK, AWS_PROXY (Lambda through [`lamina_bus::Invoker`]), AWS (Lambda non-proxy, and

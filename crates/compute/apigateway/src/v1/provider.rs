@@ -79,6 +79,7 @@ const IMPLEMENTED: &[&str] = &[
     op::UPDATE_STAGE,
     op::DELETE_STAGE,
     op::FLUSH_STAGE_CACHE,
+    op::FLUSH_STAGE_AUTHORIZERS_CACHE,
     op::CREATE_API_KEY,
     op::GET_API_KEY,
     op::GET_API_KEYS,
@@ -274,6 +275,18 @@ impl RestApiService {
                 let name = r.stage_name.clone();
                 deps::delete_stage(cx, r).await?;
                 self.flush_cache(cx, &api_id(), &name);
+                empty()
+            }
+            op::FLUSH_STAGE_AUTHORIZERS_CACHE => {
+                let r: deps::StageRef = input(v)?;
+                deps::load_stage(cx, &r.rest_api_id, &r.stage_name).await?;
+                let prefix = super::authorizer::stage_prefix(
+                    &cx.scope.account,
+                    &cx.scope.region,
+                    &r.rest_api_id,
+                    &r.stage_name,
+                );
+                self.gw.auth_cache.flush_stage(&prefix);
                 empty()
             }
             op::FLUSH_STAGE_CACHE => {

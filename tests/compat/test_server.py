@@ -22,6 +22,7 @@ def test_health(endpoint):
     assert body["services"]["sts"]["state"] == "running"
     assert body["services"]["dynamodb"]["state"] == "running"
     assert body["services"]["lambda"]["state"] == "running"
+    assert body["services"]["events"]["state"] == "running"
     assert body["services"]["s3"]["state"] == "not_implemented"
     assert resp.headers["x-amzn-RequestId"]
 

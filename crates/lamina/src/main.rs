@@ -170,6 +170,12 @@ async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
     sns.set_invoker(lambda.clone());
     lambda.set_topic_publisher(Arc::new(sns.clone()));
     let sns_delivery = sns.start_background();
+    // EventBridge delivers rule targets to Lambda, SQS and SNS through the bus.
+    let events = lamina_events::Events::new(store.clone());
+    events.set_invoker(lambda.clone());
+    events.set_queue_sender(sqs.clone());
+    events.set_topic_publisher(Arc::new(sns.clone()));
+    let events_scheduler = events.start_scheduler();
     // API Gateway: one state for both control planes and the invoke-URL data plane; functions
     // are reached through the bus.
     let apigateway =
@@ -229,6 +235,7 @@ async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
         )))
         .with_service(Arc::new(lamina_logs::LogsService::new(logs.clone())))
         .with_service(Arc::new(lamina_sqs::SqsService::new(sqs.clone())))
+        .with_service(Arc::new(lamina_events::EventsService::new(events)))
         .with_service(Arc::new(lamina_lambda::LambdaService::new(lambda.clone())))
         .with_service(Arc::new(lamina_apigateway::v2::V2Service::new(
             apigateway.clone(),
@@ -259,6 +266,7 @@ async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
     logs_sweeper.abort();
     sqs_sweeper.abort();
     sns_delivery.abort();
+    events_scheduler.abort();
     lambda_queue.abort();
     lambda_esm.abort();
     lambda.shutdown().await;

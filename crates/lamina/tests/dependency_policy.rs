@@ -13,6 +13,7 @@ const SERVICES: &[&str] = &[
     "lamina-dynamodb",
     "lamina-lambda",
     "lamina-sns",
+    "lamina-events",
     "lamina-logs",
     "lamina-sqs",
     "lamina-apigateway",

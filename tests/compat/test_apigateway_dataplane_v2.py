@@ -382,8 +382,9 @@ def test_payload_2_0_response_mapping(new_api, functions):
     r = api.call("GET", "/object")
     assert (r.status, r.header("content-type"), r.json()) == (200, "application/json",
                                                               {"hello": "world", "n": 1})
+    # a JSON string answer: its text is the body (the guide's "Hello from Lambda!" example)
     r = api.call("GET", "/string")
-    assert (r.status, r.header("content-type"), r.json()) == (200, "application/json", "hello")
+    assert (r.status, r.header("content-type"), r.body) == (200, "application/json", b"hello")
     r = api.call("GET", "/cookies")
     assert (r.status, r.body, r.header("content-type")) == (201, b"with cookies", "text/plain")
     assert r.header("x-one") == "1"
@@ -737,3 +738,20 @@ def test_stage_variables_in_integration_uris(new_api, functions, backend):
     assert r.json()["event"]["stageVariables"] == {"fn": name, "prefix": "live"}
     r = api.call("GET", "/be")
     assert r.status == 200 and r.json()["path"] == "/live/be"
+
+
+def test_route_selection_guide_example(new_api, backend):
+    """The routing example of the HTTP API developer guide ("Routing API requests")."""
+    api = new_api()
+    keys = ("GET /pets/dog/1", "GET /pets/dog/{id}", "GET /pets/{proxy+}", "ANY /{proxy+}", "$default")
+    for i, key in enumerate(keys):
+        api.route(key, api.http_integration(f"{backend}/route/{i}"))
+    api.stage("$default")
+    for method, path, want in (("GET", "/pets/dog/1", "GET /pets/dog/1"),
+                               ("GET", "/pets/dog/2", "GET /pets/dog/{id}"),
+                               ("GET", "/pets/cat/1", "GET /pets/{proxy+}"),
+                               ("POST", "/test/5", "ANY /{proxy+}"),
+                               ("GET", "/", "$default")):
+        r = api.call(method, path)
+        assert r.status == 200, (method, path, r)
+        assert keys[int(r.json()["path"].split("/")[2])] == want, (method, path)

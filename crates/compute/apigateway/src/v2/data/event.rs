@@ -348,10 +348,16 @@ pub fn map_response_v2(payload: &[u8]) -> Option<Mapped> {
     {
         return structured(obj, false);
     }
+    // The function's answer is the body: a JSON string as its text (the guide's
+    // `"Hello from Lambda!"` → body `Hello from Lambda!`), anything else as its JSON.
+    let body = match &v {
+        Value::String(s) => Bytes::from(s.clone()),
+        _ => Bytes::copy_from_slice(payload),
+    };
     Some(Mapped {
         status: 200,
         headers: vec![("content-type".into(), "application/json".into())],
-        body: Bytes::copy_from_slice(payload),
+        body,
     })
 }
 
@@ -482,8 +488,10 @@ mod tests {
             vec![("content-type".into(), "application/json".into())]
         );
         assert_eq!(&m.body[..], br#"{"hello":"world"}"#);
-        let m = map_response_v2(br#""plain""#).unwrap();
-        assert_eq!(&m.body[..], br#""plain""#);
+        let m = map_response_v2(br#""plain \"text\"""#).unwrap();
+        assert_eq!(&m.body[..], br#"plain "text""#);
+        let m = map_response_v2(b"42").unwrap();
+        assert_eq!((m.status, &m.body[..]), (200, &b"42"[..]));
         let m = map_response_v2(
             br#"{"statusCode":201,"headers":{"x-a":"1","x-n":2},"cookies":["s=1"],"body":"aGk=","isBase64Encoded":true}"#,
         )

@@ -80,9 +80,13 @@ fn read_key(table: &TableMeta, key: &Value) -> Result<Item> {
     Ok(key)
 }
 
-async fn table(db: &DynamoDb, ctx: &RequestContext, name: &str) -> Result<TableMeta> {
-    let l = load_table_for_items(db, &ctx.account_id, &ctx.region, name).await?;
-    Ok(l.meta.clone())
+/// The table's cached meta (shared, not copied: `&*t` or `t.meta`).
+async fn table(
+    db: &DynamoDb,
+    ctx: &RequestContext,
+    name: &str,
+) -> Result<std::sync::Arc<crate::store::Loaded>> {
+    load_table_for_items(db, &ctx.account_id, &ctx.region, name).await
 }
 
 fn put_attributes(out: &mut Map<String, Value>, attrs: Option<&Item>) {
@@ -107,12 +111,13 @@ async fn put_item(db: &DynamoDb, ctx: &RequestContext, input: &Value) -> Result<
         req.conditional_operator.as_ref(),
     )?;
     cx.check_unused()?;
-    let t = table(db, ctx, &req.table_name).await?;
+    let loaded = table(db, ctx, &req.table_name).await?;
+    let t = &loaded.meta;
     validate_item_key(&item, &write::key_schema(&t.key))?;
     validate_item(&item)?;
     let key = write::key_schema(&t.key).key_of(&item);
     let return_old = return_old_on_failure(req.return_values_on_condition_check_failure.as_deref());
-    let outcome = write::write_item(db.store.as_ref(), &t, &key, Origin::User, |old| {
+    let outcome = write::write_item(db.store.as_ref(), t, &key, Origin::User, |old| {
         check(cond.as_ref(), old, return_old)?;
         Ok(Mutation::Put(item.clone()))
     })
@@ -121,7 +126,7 @@ async fn put_item(db: &DynamoDb, ctx: &RequestContext, input: &Value) -> Result<
     if all_old {
         put_attributes(&mut out, outcome.old.as_ref());
     }
-    write_extras(&mut out, &t, &key, &outcome, &req.capacity());
+    write_extras(&mut out, t, &key, &outcome, &req.capacity());
     Ok(Value::Object(out))
 }
 
@@ -140,10 +145,11 @@ async fn delete_item(db: &DynamoDb, ctx: &RequestContext, input: &Value) -> Resu
         req.conditional_operator.as_ref(),
     )?;
     cx.check_unused()?;
-    let t = table(db, ctx, &req.table_name).await?;
-    let key = read_key(&t, &req.key)?;
+    let loaded = table(db, ctx, &req.table_name).await?;
+    let t = &loaded.meta;
+    let key = read_key(t, &req.key)?;
     let return_old = return_old_on_failure(req.return_values_on_condition_check_failure.as_deref());
-    let outcome = write::write_item(db.store.as_ref(), &t, &key, Origin::User, |old| {
+    let outcome = write::write_item(db.store.as_ref(), t, &key, Origin::User, |old| {
         check(cond.as_ref(), old, return_old)?;
         Ok(Mutation::Delete)
     })
@@ -152,7 +158,7 @@ async fn delete_item(db: &DynamoDb, ctx: &RequestContext, input: &Value) -> Resu
     if all_old {
         put_attributes(&mut out, outcome.old.as_ref());
     }
-    write_extras(&mut out, &t, &key, &outcome, &req.capacity());
+    write_extras(&mut out, t, &key, &outcome, &req.capacity());
     Ok(Value::Object(out))
 }
 
@@ -177,9 +183,10 @@ async fn get_item(db: &DynamoDb, ctx: &RequestContext, input: &Value) -> Result<
         (None, None) => None,
     };
     cx.check_unused()?;
-    let t = table(db, ctx, &req.table_name).await?;
-    let key = read_key(&t, &req.key)?;
-    let item = write::get_item(db.store.as_ref(), &t, &key).await?;
+    let loaded = table(db, ctx, &req.table_name).await?;
+    let t = &loaded.meta;
+    let key = read_key(t, &req.key)?;
+    let item = write::get_item(db.store.as_ref(), t, &key).await?;
     let consistent = req.consistent_read.unwrap_or(false);
     let mut out = Map::new();
     let size = item.as_ref().map(item_size).unwrap_or(0);
@@ -191,7 +198,7 @@ async fn get_item(db: &DynamoDb, ctx: &RequestContext, input: &Value) -> Result<
         out.insert("Item".into(), item_to_json(&shown));
     }
     let units = read_units(size, consistent);
-    if let Some(cc) = consumed(&t, units, &[], &req.capacity()) {
+    if let Some(cc) = consumed(t, units, &[], &req.capacity()) {
         out.insert("ConsumedCapacity".into(), cc);
     }
     Ok(Value::Object(out))
@@ -239,8 +246,9 @@ async fn update_item(db: &DynamoDb, ctx: &RequestContext, input: &Value) -> Resu
         req.conditional_operator.as_ref(),
     )?;
     cx.check_unused()?;
-    let t = table(db, ctx, &req.table_name).await?;
-    let key = read_key(&t, &req.key)?;
+    let loaded = table(db, ctx, &req.table_name).await?;
+    let t = &loaded.meta;
+    let key = read_key(t, &req.key)?;
     if let Some(p) = update.paths().find(|p| t.key.is_key(p.top())) {
         return Err(DdbError::Validation(format!(
             "One or more parameter values were invalid: Cannot update attribute {}. This attribute is part of the key",
@@ -253,7 +261,7 @@ async fn update_item(db: &DynamoDb, ctx: &RequestContext, input: &Value) -> Resu
             .actions
             .iter()
             .all(|a| matches!(a, UpdateAction::Remove(_) | UpdateAction::Delete(..)));
-    let outcome = write::write_item(db.store.as_ref(), &t, &key, Origin::User, |old| {
+    let outcome = write::write_item(db.store.as_ref(), t, &key, Origin::User, |old| {
         check(cond.as_ref(), old, return_old)?;
         let mut item = old.cloned().unwrap_or_else(|| key.clone());
         expr::apply_update(&update, &mut item)?;
@@ -274,7 +282,7 @@ async fn update_item(db: &DynamoDb, ctx: &RequestContext, input: &Value) -> Resu
         _ => None,
     };
     put_attributes(&mut out, attrs.as_ref());
-    write_extras(&mut out, &t, &key, &outcome, &req.capacity());
+    write_extras(&mut out, t, &key, &outcome, &req.capacity());
     Ok(Value::Object(out))
 }
 

@@ -131,15 +131,15 @@ fn from_json(v: &Value, depth: usize) -> Result<AttrValue, ValueError> {
                 .into(),
         ));
     };
-    let present: Vec<(&String, &Value)> = map.iter().filter(|(_, v)| !v.is_null()).collect();
-    let (k, v) = match present.as_slice() {
-        [one] => *one,
-        [] => {
+    let mut present = map.iter().filter(|(_, v)| !v.is_null());
+    let (k, v) = match (present.next(), present.next()) {
+        (Some(one), None) => one,
+        (None, _) => {
             return Err(ValueError(
                 "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes".into(),
             ));
         }
-        _ => {
+        (Some(_), Some(_)) => {
             return Err(ValueError(
                 "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes"
                     .into(),
@@ -159,14 +159,16 @@ fn from_json(v: &Value, depth: usize) -> Result<AttrValue, ValueError> {
             .decode(s)
             .map_err(|_| ValueError("Invalid Binary value: not base64".into()))
     };
-    let arr_of = |v: &Value| {
-        v.as_array()
-            .cloned()
-            .ok_or_else(|| ValueError(format!("Invalid {k} value")))
+    let arr_of = |v| Value::as_array(v).ok_or_else(|| ValueError(format!("Invalid {k} value")));
+    let number_of = |v: &Value| {
+        let s = v
+            .as_str()
+            .ok_or_else(|| ValueError(format!("Invalid {k} value")))?;
+        Number::parse(s).map_err(|e| ValueError(e.to_string()))
     };
     Ok(match k.as_str() {
         "S" => AttrValue::S(str_of(v)?),
-        "N" => AttrValue::N(Number::parse(&str_of(v)?).map_err(|e| ValueError(e.to_string()))?),
+        "N" => AttrValue::N(number_of(v)?),
         "B" => AttrValue::B(bytes_of(v)?),
         "BOOL" => AttrValue::Bool(v.as_bool().ok_or_else(|| ValueError("Invalid BOOL value".into()))?),
         "NULL" => match v.as_bool() {
@@ -177,10 +179,7 @@ fn from_json(v: &Value, depth: usize) -> Result<AttrValue, ValueError> {
         "L" => AttrValue::L(arr_of(v)?.iter().map(|x| from_json(x, depth + 1)).collect::<Result<_, _>>()?),
         "SS" => AttrValue::Ss(arr_of(v)?.iter().map(str_of).collect::<Result<_, _>>()?),
         "NS" => AttrValue::Ns(
-            arr_of(v)?
-                .iter()
-                .map(|x| str_of(x).and_then(|s| Number::parse(&s).map_err(|e| ValueError(e.to_string()))))
-                .collect::<Result<_, _>>()?,
+            arr_of(v)?.iter().map(number_of).collect::<Result<_, _>>()?,
         ),
         "BS" => AttrValue::Bs(arr_of(v)?.iter().map(bytes_of).collect::<Result<_, _>>()?),
         other => return Err(ValueError(format!("Unknown AttributeValue type: {other}"))),

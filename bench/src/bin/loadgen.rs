@@ -11,7 +11,9 @@
 //! `--function` pick another runtime, e.g. `python3.11` with `handler.echo`), lambda-cold (the
 //! same function, but every operation first changes an environment variable with
 //! UpdateFunctionConfiguration, untimed, so the timed Invoke must start a new sandbox: a cold
-//! start as a client sees it), apigw-proxy (REST API `ANY /{proxy+}`
+//! start as a client sees it), lambda-cold-new (CreateFunction of a new function, untimed, then
+//! its timed first Invoke: a cold start with no other sandbox stopping at the same time),
+//! apigw-proxy (REST API `ANY /{proxy+}`
 //! with an AWS_PROXY integration to that function, loaded through its invoke URL with the Host
 //! `<id>.execute-api.localhost`; the function is `--proxy-function-zip`, bench's `proxy-fn`,
 //! which answers with a proxy response), sqs-send, sqs-recv-del (ReceiveMessage of one message and its
@@ -420,6 +422,26 @@ async fn setup(client: &HttpClient, a: &Args, signer: &Signer) -> Result<Op, Str
                 must(send(client, endpoint, &json_req(signer, "AmazonSSM.PutParameter", "ssm", put)).await, "PutParameter")?;
             }
             Ok(Op::One(Arc::new(move |_| json_req(&s, "AmazonSSM.GetParameter", "ssm", r#"{"Name":"/lamina/bench"}"#.into()))))
+        }
+        "lambda-cold-new" => {
+            let zip = std::fs::read(&a.function_zip).map_err(|e| format!("{}: {e}", a.function_zip))?;
+            let acct = account(client, endpoint, signer).await;
+            let (runtime, handler, base) = (a.runtime.clone(), a.handler.clone(), a.function.clone());
+            let code = base64(&zip);
+            let s2 = s.clone();
+            let prepare: MakeRequest = Arc::new(move |n| {
+                let create = serde_json::json!({
+                    "FunctionName": format!("{base}-{n}"), "Runtime": runtime, "Handler": handler,
+                    "Role": format!("arn:aws:iam::{acct}:role/lamina-bench"), "MemorySize": 128, "Timeout": 10,
+                    "Code": {"ZipFile": code},
+                });
+                rest_req(&s2, "POST", "/2015-03-31/functions", "lambda", create.to_string())
+            });
+            let base = a.function.clone();
+            let timed: MakeRequest = Arc::new(move |n| {
+                rest_req(&s, "POST", &format!("/2015-03-31/functions/{base}-{n}/invocations"), "lambda", format!(r#"{{"n":{n}}}"#))
+            });
+            Ok(Op::Prepared { prepare, timed })
         }
         "lambda-invoke" | "lambda-cold" => {
             let name = a.function.clone();

@@ -834,3 +834,37 @@ def test_flush_stage_authorizers_cache(apigw, client, endpoint):
     with pytest.raises(ClientError) as e:
         apigw.flush_stage_authorizers_cache(restApiId=api, stageName="nope")
     assert code(e) == ("NotFoundException", "Invalid Stage identifier specified")
+
+
+def test_sns_publish_integration(apigw, client, endpoint):
+    sns, sqs = client("sns"), client("sqs")
+    topic = sns.create_topic(Name=f"apigw-t-{uuid.uuid4().hex[:6]}")["TopicArn"]
+    url = sqs.create_queue(QueueName=f"apigw-tq-{uuid.uuid4().hex[:6]}")["QueueUrl"]
+    qarn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn,
+                  Attributes={"RawMessageDelivery": "true"})
+    api = apigw.create_rest_api(name="sns")["id"]
+    rid = apigw.create_resource(restApiId=api, parentId=root_id(apigw, api), pathPart="events")["id"]
+    service_method(apigw, api, rid, "POST", f"arn:aws:apigateway:{REGION}:sns:action/Publish",
+                   {"application/json": "TopicArn=$util.urlEncode('%s')&Message=$util.urlEncode($input.body)"
+                                        % topic},
+                   [("200", None, '{"published": "$input.path(\'$.PublishResponse.PublishResult.MessageId\')"}'),
+                    ("400", "4\\d{2}", '{"error": "$input.path(\'$.Error.Code\')"}')],
+                   integration_params={"integration.request.header.Content-Type":
+                                       "'application/x-www-form-urlencoded'"})
+    apigw.create_deployment(restApiId=api, stageName="prod")
+    status, _, body = invoke(endpoint, api, "prod", "POST", "/events",
+                             headers={"Content-Type": "application/json"}, body='{"kind": "signup"}')
+    assert status == 200, body
+    message_id = json.loads(body)["published"]
+    assert message_id
+    msgs = []
+    for _ in range(10):
+        msgs = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", [])
+        if msgs:
+            break
+    assert [json.loads(m["Body"]) for m in msgs] == [{"kind": "signup"}]
+    # An empty message is SNS's InvalidParameter, mapped by the 4xx response.
+    status, _, body = invoke(endpoint, api, "prod", "POST", "/events",
+                             headers={"Content-Type": "application/json"}, body="")
+    assert (status, json.loads(body)) == (400, {"error": "InvalidParameter"})

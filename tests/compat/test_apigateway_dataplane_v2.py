@@ -651,6 +651,8 @@ def test_jwt_authorizer(new_api, functions, issuer):
     assert r.status == 200, r
     jwt = r.json()["event"]["requestContext"]["authorizer"]["jwt"]
     assert jwt["claims"]["sub"] == "user-1" and jwt["claims"]["aud"] == "app"
+    # every claim reaches the integration as a string
+    assert (jwt["claims"]["exp"], jwt["claims"]["iat"]) == (str(claims["exp"]), str(claims["iat"]))
     assert jwt["scopes"] == ["orders/read", "profile"]
     # the bare token works too (no Bearer prefix), and a route without scopes needs none
     assert get("/any-scope", raw=make_token(key, {**claims, "scope": "x"})).status == 200

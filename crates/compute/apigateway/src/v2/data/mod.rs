@@ -309,8 +309,9 @@ async fn authorize_jwt(
         scopes,
         now,
     )?;
+    // Integrations see every claim as a string (`"exp": "1583352244"`), as on AWS.
     Ok(AuthContext::Jwt {
-        claims: v.claims,
+        claims: jwt::string_claims(v.claims),
         scopes: v.scopes,
     })
 }

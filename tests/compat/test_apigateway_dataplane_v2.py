@@ -639,6 +639,8 @@ def test_jwt_authorizer(new_api, functions, issuer):
                 make_token(issuer["other"], claims),                      # signed by another key
                 make_token(key, claims, alg="HS256"),                     # not an RSA signature
                 make_token(key, {**claims, "nbf": now + 600}),            # not yet valid
+                make_token(key, {**claims, "iat": now + 600}),            # issued in the future
+                make_token(key, claims, kid="k9"),                        # kid not in the JWKS
                 "not.a.jwt", "garbage"):
         r = get("/secure", bad)
         assert (r.status, r.json()) == unauthorized, bad

@@ -1,6 +1,6 @@
 //! JWT authorizers: RS256 tokens checked against the issuer's JWKS (found through
 //! `<issuer>/.well-known/openid-configuration` → `jwks_uri`, cached per issuer), then `iss`,
-//! `aud` (or `client_id`), `exp`, `nbf` and the route's scopes — as AWS documents for HTTP
+//! `aud` (or `client_id`), `exp`, `nbf`, `iat` and the route's scopes — as AWS documents for HTTP
 //! APIs. Signature checking uses `rsa` + `sha2` (already in the build for SNS) instead of a
 //! JWT crate.
 
@@ -77,8 +77,8 @@ fn rsa_key(jwk: &Value) -> Option<RsaPublicKey> {
     RsaPublicKey::new(BigUint::from_bytes_be(&n), BigUint::from_bytes_be(&e)).ok()
 }
 
-/// Checks the RS256 signature of `token` against `jwks` (`{"keys": [...]}`) and its `exp`
-/// and `nbf` at `now` (epoch seconds); the claims as the token carries them. Shared by HTTP
+/// Checks the RS256 signature of `token` against `jwks` (`{"keys": [...]}`) and its `exp`,
+/// `nbf` and `iat` at `now` (epoch seconds); the claims as the token carries them. Shared by HTTP
 /// API JWT authorizers and REST API Cognito user pool authorizers.
 pub fn verify_signed(token: &str, jwks: &Value, now: i64) -> Result<Map<String, Value>, Denied> {
     let parts: Vec<&str> = token.split('.').collect();
@@ -118,6 +118,14 @@ pub fn verify_signed(token: &str, jwks: &Value, now: i64) -> Result<Map<String, 
         .is_some_and(|nbf| (nbf as i64) > now)
     {
         return Err(unauthorized("not yet valid"));
+    }
+    // The guide: `iat` "must be before the current time".
+    if claims
+        .get("iat")
+        .and_then(Value::as_f64)
+        .is_some_and(|iat| (iat as i64) > now)
+    {
+        return Err(unauthorized("issued in the future"));
     }
     Ok(claims)
 }
@@ -336,6 +344,12 @@ pub(crate) mod tests {
             &json!({"iss": iss, "aud": "app", "exp": now + 60, "nbf": now + 30}),
         );
         assert!(verify(&early, &jwks, iss, &aud, &[], now).is_err());
+        let future = k.sign(
+            "k1",
+            &json!({"iss": iss, "aud": "app", "exp": now + 60, "iat": now + 30}),
+        );
+        assert!(verify(&future, &jwks, iss, &aud, &[], now).is_err());
+        assert!(verify(&future, &jwks, iss, &aud, &[], now + 30).is_ok());
         let mut parts: Vec<String> = t.split('.').map(str::to_string).collect();
         parts[1] = URL_SAFE_NO_PAD
             .encode(json!({"iss": iss, "aud": "app", "exp": now + 9999}).to_string());

@@ -319,3 +319,81 @@ def test_rules_and_targets_survive_restart(lamina_server, tmp_path):
     ev2 = make_client("events", s2.url)
     assert ev2.describe_rule(Name="keep")["EventPattern"] == '{"source": ["x"]}'
     assert ev2.list_targets_by_rule(Rule="keep")["Targets"][0]["Id"] == "t"
+
+
+def test_cloudformation_sam_schedule_and_events_rule(client):
+    """A SAM function with a Schedule event and a plain AWS::Events::Rule deploy with
+    create_stack; the schedule invokes the function (its log shows the Scheduled Event), the
+    pattern rule delivers to the stack's queue, and deleting the stack removes both rules."""
+    cfn, ev, sqs, logs = client("cloudformation"), client("events"), client("sqs"), client("logs")
+    stack = uid("evstack")
+    template = {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Transform": "AWS::Serverless-2016-10-31",
+        "Resources": {
+            "Ticker": {
+                "Type": "AWS::Serverless::Function",
+                "Properties": {
+                    "Runtime": "python3.12",
+                    "Handler": "index.handler",
+                    "InlineCode": "import json\ndef handler(event, context):\n    print('EVENT ' + json.dumps(event))\n    return 'ok'\n",
+                    "Events": {"Every": {"Type": "Schedule", "Properties": {"Schedule": "rate(1 minute)"}}},
+                },
+            },
+            "Inbox": {"Type": "AWS::SQS::Queue"},
+            "Orders": {
+                "Type": "AWS::Events::Rule",
+                "Properties": {
+                    "EventPattern": {"source": ["cfn.test"], "detail": {"n": [{"numeric": [">", 1]}]}},
+                    "Targets": [{"Id": "inbox", "Arn": {"Fn::GetAtt": ["Inbox", "Arn"]}}],
+                },
+            },
+        },
+        "Outputs": {
+            "RuleName": {"Value": {"Ref": "Orders"}},
+            "RuleArn": {"Value": {"Fn::GetAtt": ["Orders", "Arn"]}},
+            "QueueUrl": {"Value": {"Ref": "Inbox"}},
+            "Fn": {"Value": {"Ref": "Ticker"}},
+        },
+    }
+    cfn.create_stack(StackName=stack, TemplateBody=json.dumps(template), Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"])
+    cfn.get_waiter("stack_create_complete").wait(StackName=stack, WaiterConfig={"Delay": 1, "MaxAttempts": 120})
+    s = cfn.describe_stacks(StackName=stack)["Stacks"][0]
+    out = {o["OutputKey"]: o["OutputValue"] for o in s["Outputs"]}
+    res = {r["LogicalResourceId"]: r for r in cfn.describe_stack_resources(StackName=stack)["StackResources"]}
+    assert res["TickerEvery"]["ResourceType"] == "AWS::Events::Rule"
+    assert res["TickerEveryPermission"]["ResourceType"] == "AWS::Lambda::Permission"
+    sched = ev.describe_rule(Name=res["TickerEvery"]["PhysicalResourceId"])
+    assert sched["ScheduleExpression"] == "rate(1 minute)" and sched["State"] == "ENABLED"
+    fn_arn = client("lambda").get_function(FunctionName=out["Fn"])["Configuration"]["FunctionArn"]
+    targets = ev.list_targets_by_rule(Rule=sched["Name"])["Targets"]
+    assert [t["Arn"] for t in targets] == [fn_arn]
+    # The plain rule: Ref is its name, GetAtt Arn its ARN.
+    assert ev.describe_rule(Name=out["RuleName"])["Arn"] == out["RuleArn"]
+    ev.put_events(Entries=[
+        {"Source": "cfn.test", "DetailType": "t", "Detail": '{"n": 2}'},
+        {"Source": "cfn.test", "DetailType": "t", "Detail": '{"n": 0}'},
+    ])
+    got = receive(sqs, out["QueueUrl"], want=2, timeout=5)
+    assert [g["detail"] for g in got] == [{"n": 2}]
+    # The schedule invokes the function within ~70 s.
+    group = f"/aws/lambda/{out['Fn']}"
+    seen = None
+    deadline = time.time() + 80
+    while time.time() < deadline and not seen:
+        try:
+            evs = logs.filter_log_events(logGroupName=group, filterPattern='"Scheduled Event"')["events"]
+        except ClientError:
+            evs = []
+        seen = next((e["message"] for e in evs if e["message"].startswith("EVENT ")), None)
+        if not seen:
+            time.sleep(2)
+    assert seen, "the scheduled rule did not invoke the function within 80 s"
+    event = json.loads(seen[len("EVENT "):])
+    assert event["detail-type"] == "Scheduled Event" and event["resources"] == [sched["Arn"]]
+    cfn.delete_stack(StackName=stack)
+    cfn.get_waiter("stack_delete_complete").wait(StackName=stack, WaiterConfig={"Delay": 1, "MaxAttempts": 120})
+    for name in (sched["Name"], out["RuleName"]):
+        with pytest.raises(ClientError) as e:
+            ev.describe_rule(Name=name)
+        assert err(e)[0] == "ResourceNotFoundException"

@@ -9,6 +9,7 @@
 //! | [`lambda`] | `AWS::Lambda::Function`, `Version`, `Alias`, `Permission`, `EventSourceMapping`, `LayerVersion`, `EventInvokeConfig` |
 //! | [`apigateway`] | `AWS::ApiGateway::RestApi`, `Resource`, `Method`, `Deployment`, `Stage`, `Authorizer`, `ApiKey`, `UsagePlan`, `UsagePlanKey` |
 //! | [`apigatewayv2`] | `AWS::ApiGatewayV2::Api`, `Route`, `Integration`, `Stage`, `Authorizer` |
+//! | [`events`] | `AWS::Events::Rule` |
 //!
 //! Known differences: IAM is not implemented in Lamina, so `AWS::IAM::*` resources are
 //! recorded only (the ARN is generated; nothing is enforced). Lambda code comes from
@@ -19,6 +20,7 @@
 pub mod apigateway;
 pub mod apigatewayv2;
 pub mod data;
+pub mod events;
 pub mod lambda;
 pub mod messaging;
 
@@ -46,6 +48,7 @@ pub fn registry() -> Arc<dyn ProviderRegistry> {
     lambda::register(&mut providers);
     apigateway::register(&mut providers);
     apigatewayv2::register(&mut providers);
+    events::register(&mut providers);
     Arc::new(Registry { providers })
 }
 
@@ -57,6 +60,7 @@ pub fn supported_types() -> Vec<&'static str> {
     lambda::register(&mut providers);
     apigateway::register(&mut providers);
     apigatewayv2::register(&mut providers);
+    events::register(&mut providers);
     let mut v: Vec<_> = providers.into_keys().collect();
     v.sort_unstable();
     v

@@ -1073,3 +1073,36 @@ def test_stage_variables_in_integration_uris(new_api, functions, backend):
     assert r.json()["event"]["stageVariables"] == {"fn": name, "prefix": "live"}
     r = api.call("GET", "/be/x")
     assert r.status == 200 and r.json()["path"] == "/live/x"
+
+
+@pytest.mark.parametrize("behavior", ["WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER"])
+def test_passthrough_behaviors(new_api, backend, behavior):
+    """The developer guide's passthrough tables: one template for application/json
+    (example 1) and one for application/xml (example 2)."""
+    api = new_api()
+    for path, ctype in (("/json", "application/json"), ("/xml", "application/xml")):
+        rid = api.method(path, "POST", {"type": "HTTP", "integrationHttpMethod": "POST",
+                                        "uri": backend + path, "passthroughBehavior": behavior,
+                                        "requestTemplates": {ctype: '{"templated": true}'}})
+        api.apigw.put_method_response(restApiId=api.id, resourceId=rid, httpMethod="POST", statusCode="200")
+        api.apigw.put_integration_response(restApiId=api.id, resourceId=rid, httpMethod="POST",
+                                           statusCode="200", selectionPattern="")
+    api.deploy("prod")
+    unsupported = (415, {"message": "Unsupported Media Type"})
+
+    def sent(path, ctype):
+        headers = {"Content-Type": ctype} if ctype else {}
+        r = api.call("POST", path, headers=headers, body="<raw/>")
+        if r.status != 200:
+            return r.status, r.json()
+        return r.json()["body"]
+
+    templated, raw = '{"templated": true}', "<raw/>"
+    # example 1: a template for application/json (no Content-Type means application/json)
+    assert sent("/json", None) == templated
+    assert sent("/json", "application/json") == templated
+    assert sent("/json", "application/xml") == (raw if behavior == "WHEN_NO_MATCH" else unsupported)
+    # example 2: a template for application/xml
+    for ctype in (None, "application/json"):
+        assert sent("/xml", ctype) == (raw if behavior == "WHEN_NO_MATCH" else unsupported), ctype
+    assert sent("/xml", "application/xml") == templated

@@ -837,6 +837,9 @@ def handler(event, context):
         "etc_write": write_errno("/etc/lamina-escape"),
         "task_write": write_errno(os.path.join(os.environ["LAMBDA_TASK_ROOT"], "new.py")),
         "opt": sorted(os.listdir("/opt")) if os.path.isdir("/opt") else None,
+        "opt_python": sorted(os.listdir("/opt/python")),
+        "helper": open("/opt/python/helper.py").read(),
+        "opt_write": write_errno("/opt/python/new.py"),
         "mount": call_errno(libc.mount, b"none", b"/mnt", b"tmpfs", 0, None),
         "umount": call_errno(libc.umount2, b"/proc", 2),
         "reboot": call_errno(libc.reboot, 0x4321FEDC),
@@ -880,9 +883,19 @@ async fn sandbox_isolation_layers() {
             .any(|s| s == "mount")
     );
     let dir = code(&e, "pyiso", &[("app.py", PY_ISOLATION)]);
-    let layer = code(&e, "layer1", &[("python/helper.py", "X = 1\n")]);
+    // two layers: merged at /opt, the later one wins
+    let layer1 = code(
+        &e,
+        "layer1",
+        &[("python/helper.py", "X = 1\n"), ("python/a.py", "")],
+    );
+    let layer2 = code(
+        &e,
+        "layer2",
+        &[("python/helper.py", "X = 2\n"), ("python/b.py", "")],
+    );
     let mut s = spec(&dir, "python3.12", "app.handler", 5);
-    s.layer_dirs = vec![layer];
+    s.layer_dirs = vec![layer1, layer2];
     let o = e
         .manager
         .invoke(&s, input(r#"{"mark": "first"}"#))
@@ -900,7 +913,10 @@ async fn sandbox_isolation_layers() {
     for k in ["root_write", "etc_write", "task_write"] {
         assert_eq!(v[k], 30, "{k}: EROFS expected");
     }
-    assert_eq!(v["opt"], json!(["python"]), "the layer is at /opt");
+    assert_eq!(v["opt"], json!(["python"]), "the layers are at /opt");
+    assert_eq!(v["opt_python"], json!(["a.py", "b.py", "helper.py"]));
+    assert_eq!(v["helper"], "X = 2\n");
+    assert_eq!(v["opt_write"], 30, "/opt is read-only");
     for k in ["mount", "umount", "reboot", "swapon", "ptrace", "keyctl"] {
         assert_eq!(v[k], 1, "{k}: EPERM expected");
     }
@@ -920,4 +936,43 @@ async fn sandbox_isolation_layers() {
     // nothing the function wrote reached the host's /tmp or root
     assert!(!Path::new("/lamina-escape").exists());
     assert!(!Path::new("/tmp/mine").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sandbox_isolation_failure_falls_back_and_is_reported() {
+    need!("python3");
+    let e = env();
+    if e.manager.isolation()["namespaces"]["active"] != true {
+        eprintln!("skipped: no namespaces on this host");
+        return;
+    }
+    // overlayfs cannot take a layer path with ':' — the sandbox must still run, without
+    // namespaces from then on, and the health report must say why
+    let dir = code(
+        &e,
+        "pyfallback",
+        &[(
+            "app.py",
+            "import os\ndef handler(event, context):\n    return {'pid': os.getpid(), 'task_root': os.environ['LAMBDA_TASK_ROOT']}\n",
+        )],
+    );
+    let l1 = code(&e, "odd:layer", &[("python/helper.py", "X = 1\n")]);
+    let l2 = code(&e, "layer2", &[("python/helper.py", "X = 2\n")]);
+    let mut s = spec(&dir, "python3.12", "app.handler", 5);
+    s.layer_dirs = vec![l1, l2];
+    let o = e.manager.invoke(&s, input("{}")).await.unwrap();
+    assert_eq!(o.function_error, None, "{:?}", o.log_tail);
+    let v = json_of(&o);
+    assert_ne!(v["pid"], 1, "runs without a pid namespace now");
+    assert_eq!(v["task_root"], dir.display().to_string());
+    let iso = e.manager.isolation();
+    assert_eq!(iso["namespaces"]["active"], false, "{iso}");
+    assert!(
+        iso["namespaces"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("layer path"),
+        "{iso}"
+    );
+    assert_eq!(iso["seccomp"]["active"], true, "{iso}");
 }

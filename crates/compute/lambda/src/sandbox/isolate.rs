@@ -12,7 +12,7 @@
 //!   (one layer bound, several merged by a read-only overlay), and the sandbox's own directory
 //!   at `/tmp` — the only writable place, empty at start and private. Interpreters and their
 //!   libraries (boto3 of the host's Python) stay reachable, read-only, at their host paths.
-//! * **user namespace**, only when Lamina is not root: maps the user to itself so the steps
+//! * **user namespace**, only when Lamina is not root or root cannot unshare (no CAP_SYS_ADMIN in a container): maps the user to itself so the steps
 //!   above are allowed without privileges.
 //! * **seccomp**: a filter denying [`DENIED_SYSCALLS`] with `EPERM`, installed last (after the
 //!   mounts; it also sets `no_new_privs`).
@@ -317,13 +317,21 @@ impl Isolation {
         } else {
             match me.probe(probe_dir, true, false) {
                 Ok(()) => Layer::On,
-                Err(e) => Layer::Off(format!(
-                    "cannot create pid/mount namespaces{}: {e}",
-                    if user_ns {
-                        " in a user namespace (unprivileged)"
-                    } else {
-                        ""
+                // root without CAP_SYS_ADMIN (a container): a user namespace may still be allowed
+                Err(e) if !user_ns => {
+                    me.user_ns = true;
+                    match me.probe(probe_dir, true, false) {
+                        Ok(()) => Layer::On,
+                        Err(e2) => {
+                            me.user_ns = false;
+                            Layer::Off(format!(
+                                "cannot create pid/mount namespaces: {e}; nor in a user namespace: {e2}"
+                            ))
+                        }
                     }
+                }
+                Err(e) => Layer::Off(format!(
+                    "cannot create pid/mount namespaces in a user namespace (unprivileged): {e}"
                 )),
             }
         };

@@ -12,8 +12,8 @@
 //!   (one layer bound, several merged by a read-only overlay), and the sandbox's own directory
 //!   at `/tmp` — the only writable place, empty at start and private. Interpreters and their
 //!   libraries (boto3 of the host's Python) stay reachable, read-only, at their host paths.
-//! * **user namespace**, only when Lamina is not root or root cannot unshare (no CAP_SYS_ADMIN in a container): maps the user to itself so the steps
-//!   above are allowed without privileges.
+//! * **user namespace**, only when Lamina is not root, or is root without `CAP_SYS_ADMIN` (a
+//!   container): maps the user to itself so the steps above are allowed without privileges.
 //! * **seccomp**: a filter denying [`DENIED_SYSCALLS`] with `EPERM`, installed last (after the
 //!   mounts; it also sets `no_new_privs`).
 //!

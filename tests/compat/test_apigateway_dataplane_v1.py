@@ -200,8 +200,11 @@ def token_auth(event, context):
     # 'allow-exact...' allows only the method called; otherwise every method of the API
     # (the AWS blueprint's wildcard)
     resource = arn if token.startswith("allow-exact") else arn.split("/", 1)[0] + "/*"
+    ctx = {"invocation": context.aws_request_id, "tier": "gold", "n": 7, "ok": True}
+    if token.startswith("allow-nested"):
+        ctx["nested"] = {"not": "allowed"}  # AWS: context values are strings, numbers, booleans
     return {"principalId": "user-" + token, "policyDocument": _policy(effect, resource),
-            "context": {"invocation": context.aws_request_id, "tier": "gold", "n": 7, "ok": True},
+            "context": ctx,
             # 'allow-x|<api key>' hands the key to apiKeySource AUTHORIZER
             "usageIdentifierKey": token.split("|", 1)[1] if "|" in token else None}
 
@@ -766,6 +769,9 @@ def test_token_authorizer_allow_deny_unauthorized_and_context(new_api, functions
         403, {"Message": "User is not authorized to access this resource with an explicit deny"})
     r = api.call("GET", "/me", headers={"Authorization": "broken"})
     assert r.status == 500, r  # an authorizer that fails otherwise: AUTHORIZER_FAILURE
+    # an object in the authorizer's context is a configuration error, not a value
+    r = api.call("GET", "/me", headers={"Authorization": "allow-nested"})
+    assert (r.status, r.json()) == (500, {"message": None})
     r = api.call("GET", "/me", headers={"Authorization": "allow-1"})
     assert r.status == 200, r
     authz = r.json()["event"]["requestContext"]["authorizer"]

@@ -266,6 +266,15 @@ pub async fn authorize(call: &Call<'_>) -> Result<AuthOutcome, lamina_wire::Http
             if !body["policyDocument"].is_object() {
                 return Err(message(500, r#"{"message": null}"#));
             }
+            // Context values must be strings, numbers or booleans: an object or an array is
+            // an authorizer configuration error on AWS (500), not something to stringify.
+            if body["context"]
+                .as_object()
+                .is_some_and(|m| m.values().any(|v| v.is_object() || v.is_array()))
+            {
+                tracing::info!("authorizer context holds an object or array");
+                return Err(message(500, r#"{"message": null}"#));
+            }
             let o = AuthOutcome {
                 principal_id: body["principalId"].as_str().map(str::to_string),
                 policy: body["policyDocument"].clone(),

@@ -447,3 +447,55 @@ mod tests {
         assert!(!wildcard("ab*ba", "aba"));
     }
 }
+
+#[cfg(test)]
+mod robustness {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i32>().prop_map(|n| serde_json::json!(n)),
+            "[a-c*]{0,4}".prop_map(Value::String),
+            Just(serde_json::json!("prefix")),
+            Just(serde_json::json!("anything-but")),
+            Just(serde_json::json!("numeric")),
+            Just(serde_json::json!(">")),
+        ];
+        leaf.prop_recursive(4, 32, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map(
+                    prop_oneof![
+                        "[a-c]{1,2}".prop_map(|s| s),
+                        Just("prefix".to_string()),
+                        Just("suffix".to_string()),
+                        Just("anything-but".to_string()),
+                        Just("numeric".to_string()),
+                        Just("exists".to_string()),
+                        Just("wildcard".to_string()),
+                        Just("equals-ignore-case".to_string()),
+                        Just("$or".to_string()),
+                    ],
+                    inner,
+                    0..4
+                )
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Any JSON a client sends as a pattern or an event is refused or evaluated, never a panic.
+        #[test]
+        fn never_panics(p in json(), e in json()) {
+            if let Ok(p) = parse(&p.to_string()) {
+                let _ = matches(&p, &e);
+            }
+        }
+    }
+}

@@ -283,3 +283,40 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod robustness {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn field() -> impl Strategy<Value = String> {
+        prop::string::string_regex("[0-9*?,/#LW-]{1,6}|MON|FRI|JAN|[0-9]{1,12}").unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// No expression a client can send panics the parser or the next-time computation.
+        #[test]
+        fn cron_never_panics(f in prop::collection::vec(field(), 6), after in -1i64..4_102_444_800) {
+            let expr = format!("cron({})", f.join(" "));
+            if let Some(t) = parse(&expr).and_then(|s| s.next_after(after, 0)) {
+                prop_assert!(t > after);
+            }
+        }
+
+        #[test]
+        fn rate_never_panics(n in any::<i64>(), unit in "minutes?|hours?|days?", after in any::<i64>(), anchor in any::<i64>()) {
+            if let Some(t) = parse(&format!("rate({n} {unit})")).and_then(|s| s.next_after(after, anchor)) {
+                prop_assert!(t > after || t > anchor);
+            }
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics(s in "\\PC{0,40}") {
+            let _ = parse(&s);
+            let _ = parse(&format!("cron({s})"));
+            let _ = parse(&format!("rate({s})"));
+        }
+    }
+}

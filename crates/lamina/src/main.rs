@@ -7,6 +7,7 @@ mod cli;
 mod config;
 mod deploy_cli;
 mod lambda_routes;
+mod streams_reader;
 
 use anyhow::Context;
 use config::{ServeConfig, USAGE};
@@ -151,6 +152,8 @@ async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
     lambda.set_queue_sender(sqs.clone());
     // Event source mappings read SQS through the bus.
     lambda.set_queue_consumer(sqs.clone());
+    // ... and DynamoDB streams in process.
+    lambda.set_stream_reader(Arc::new(streams_reader::DynamoDbStreams(dynamodb.clone())));
     // SNS delivers to SQS and Lambda through the bus; its URLs point at the bound address.
     let sns = lamina_sns::Sns::new(
         store.clone(),

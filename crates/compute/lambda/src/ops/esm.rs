@@ -1,4 +1,4 @@
-//! Event source mappings (SQS): CreateEventSourceMapping, GetEventSourceMapping,
+//! Event source mappings (SQS queues and DynamoDB streams): CreateEventSourceMapping, GetEventSourceMapping,
 //! ListEventSourceMappings, UpdateEventSourceMapping, DeleteEventSourceMapping, with AWS's
 //! validation and answers. Writes leave the mapping in a transitional state (`Creating`,
 //! `Updating`, `Deleting`) that the supervisor in `esm/` settles; see there for the pollers.
@@ -54,7 +54,28 @@ pub(crate) struct CreateEventSourceMappingRequest {
     pub filter_criteria: Option<FilterCriteria>,
     pub scaling_config: Option<ScalingConfig>,
     pub maximum_batching_window_in_seconds: Option<u32>,
+    pub starting_position: Option<String>,
+    pub starting_position_timestamp: Option<f64>,
     pub function_response_types: Option<Vec<String>>,
+    // Stream sources.
+    pub maximum_retry_attempts: Option<i64>,
+    pub maximum_record_age_in_seconds: Option<i64>,
+    pub bisect_batch_on_function_error: Option<bool>,
+    pub parallelization_factor: Option<u32>,
+    pub tumbling_window_in_seconds: Option<u32>,
+    pub destination_config: Option<DestinationConfig>,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct OnFailure {
+    pub destination: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct DestinationConfig {
+    pub on_failure: Option<OnFailure>,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -69,6 +90,13 @@ pub(crate) struct UpdateEventSourceMappingRequest {
     pub scaling_config: Option<ScalingConfig>,
     pub maximum_batching_window_in_seconds: Option<u32>,
     pub function_response_types: Option<Vec<String>>,
+    // Stream sources.
+    pub maximum_retry_attempts: Option<i64>,
+    pub maximum_record_age_in_seconds: Option<i64>,
+    pub bisect_batch_on_function_error: Option<bool>,
+    pub parallelization_factor: Option<u32>,
+    pub tumbling_window_in_seconds: Option<u32>,
+    pub destination_config: Option<DestinationConfig>,
 }
 
 /// Get and Delete.
@@ -93,13 +121,17 @@ pub(crate) async fn call(cx: &Cx<'_>, op: &str, i: Input) -> Result<Output> {
         op::CREATE_EVENT_SOURCE_MAPPING => json(create(cx, input(i.value)?).await?.to_output()),
         op::GET_EVENT_SOURCE_MAPPING => {
             let r: GetEventSourceMappingRequest = input(i.value)?;
-            json(load(cx, &r.uuid).await?.record.to_output())
+            json(esm::output(cx.lambda, &load(cx, &r.uuid).await?.record).await)
         }
         op::LIST_EVENT_SOURCE_MAPPINGS => list(cx, input(i.value)?).await,
-        op::UPDATE_EVENT_SOURCE_MAPPING => json(update(cx, input(i.value)?).await?.to_output()),
+        op::UPDATE_EVENT_SOURCE_MAPPING => {
+            let m = update(cx, input(i.value)?).await?;
+            json(esm::output(cx.lambda, &m).await)
+        }
         op::DELETE_EVENT_SOURCE_MAPPING => {
             let r: GetEventSourceMappingRequest = input(i.value)?;
-            json(delete(cx, &r.uuid).await?.to_output())
+            let m = delete(cx, &r.uuid).await?;
+            json(esm::output(cx.lambda, &m).await)
         }
         other => Err(LambdaError::Internal(format!(
             "{other} is not an event source mapping operation"
@@ -133,6 +165,9 @@ fn patterns(fc: Option<FilterCriteria>) -> Result<Vec<String>> {
 
 /// The checks that depend on several fields (and the queue's kind).
 fn check_batching(m: &MappingRecord, fifo: bool) -> Result<()> {
+    if m.is_stream() {
+        return check_stream(m);
+    }
     if fifo && m.batch_size > 10 {
         return Err(LambdaError::InvalidParameter(format!(
             "BatchSize {} is out of range for FIFO queues. The maximum batch size for an SQS FIFO queue is 10.",
@@ -143,6 +178,94 @@ fn check_batching(m: &MappingRecord, fifo: bool) -> Result<()> {
         return Err(LambdaError::InvalidParameter(WINDOW_REQUIRED.into()));
     }
     Ok(())
+}
+
+/// The limits of a stream mapping's settings.
+fn check_stream(m: &MappingRecord) -> Result<()> {
+    if m.batch_size == 0 || m.batch_size > 10_000 {
+        return Err(constraint(
+            m.batch_size,
+            "batchSize",
+            "Member must have value less than or equal to 10000",
+        ));
+    }
+    if m.batching_window > 300 {
+        return Err(constraint(
+            m.batching_window,
+            "maximumBatchingWindowInSeconds",
+            "Member must have value less than or equal to 300",
+        ));
+    }
+    if let Some(n) = m.max_retry_attempts
+        && !(-1..=10_000).contains(&n)
+    {
+        return Err(constraint(
+            n,
+            "maximumRetryAttempts",
+            "Member must have value less than or equal to 10000",
+        ));
+    }
+    if let Some(n) = m.max_record_age
+        && n != -1
+        && !(60..=604_800).contains(&n)
+    {
+        return Err(LambdaError::InvalidParameter(format!(
+            "Invalid MaximumRecordAgeInSeconds value {n}. MaximumRecordAgeInSeconds must be -1 or between 60 and 604800."
+        )));
+    }
+    if let Some(n) = m.parallelization
+        && !(1..=10).contains(&n)
+    {
+        return Err(constraint(
+            n,
+            "parallelizationFactor",
+            "Member must have value less than or equal to 10",
+        ));
+    }
+    if let Some(n) = m.tumbling_window
+        && n > 900
+    {
+        return Err(constraint(
+            n,
+            "tumblingWindowInSeconds",
+            "Member must have value less than or equal to 900",
+        ));
+    }
+    if m.tumbling_window.is_some_and(|n| n > 0) {
+        // Said plainly rather than accepted and ignored.
+        return Err(LambdaError::InvalidParameter(
+            "TumblingWindowInSeconds is not supported by Lamina (tumbling-window aggregation is not implemented).".into(),
+        ));
+    }
+    if let Some(d) = &m.on_failure {
+        let service = d.split(':').nth(2).unwrap_or_default();
+        if !d.starts_with("arn:") || !["sqs", "sns"].contains(&service) {
+            return Err(LambdaError::InvalidParameter(format!(
+                "The provided destination config DestinationConfig(onSuccess=null, onFailure=OnFailure(destination={d})) is invalid."
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn constraint(value: impl std::fmt::Display, at: &str, rule: &str) -> LambdaError {
+    LambdaError::InvalidParameter(format!(
+        "1 validation error detected: Value '{value}' at '{at}' failed to satisfy constraint: {rule}"
+    ))
+}
+
+/// The shard a stream mapping reads and its newest record; AWS's error when the stream
+/// does not exist.
+async fn stream_shard(cx: &Cx<'_>, arn: &str) -> Result<Option<lamina_bus::StreamShard>> {
+    let Some(reader) = cx.lambda.esm.streams.get() else {
+        return Ok(None);
+    };
+    match reader.shards(arn).await {
+        Ok(s) => Ok(s.into_iter().next()),
+        Err(_) => Err(LambdaError::InvalidParameter(format!(
+            "Stream not found: {arn}"
+        ))),
+    }
 }
 
 /// Whether the queue is FIFO; AWS's error when it does not exist.
@@ -163,14 +286,48 @@ async fn create(cx: &Cx<'_>, r: CreateEventSourceMappingRequest) -> Result<Mappi
             "Unrecognized event source.".into(),
         ));
     };
-    if arn.split(':').nth(2) != Some("sqs") {
+    let stream = esm::is_stream_arn(&arn);
+    if !stream && arn.split(':').nth(2) != Some("sqs") {
         return Err(LambdaError::InvalidParameter(format!(
-            "Unsupported event source: {arn}. Lamina supports SQS event source mappings."
+            "Unsupported event source: {arn}. Lamina supports SQS and DynamoDB Streams event source mappings."
         )));
+    }
+    if stream {
+        match r.starting_position.as_deref() {
+            None => {
+                return Err(LambdaError::InvalidParameter(
+                    "1 validation error detected: Value null at 'startingPosition' failed to satisfy constraint: Member must not be null.".into(),
+                ));
+            }
+            Some("TRIM_HORIZON" | "LATEST") => {}
+            Some(other) => {
+                return Err(LambdaError::InvalidParameter(format!(
+                    "Unsupported starting position for DynamoDB Streams: {other}. Use TRIM_HORIZON or LATEST."
+                )));
+            }
+        }
+    } else if r.starting_position.is_some() || r.starting_position_timestamp.is_some() {
+        return Err(LambdaError::InvalidParameter(
+            "Unsupported starting position for arn type.".into(),
+        ));
     }
     let (name, qualifier) = target(cx, &r.function_name).await?;
     let filters = patterns(r.filter_criteria)?;
-    let fifo = queue_is_fifo(cx, &arn).await?;
+    let (fifo, start_after) = if stream {
+        let shard = stream_shard(cx, &arn).await?;
+        let latest = if r.starting_position.as_deref() == Some("LATEST") {
+            shard.and_then(|s| s.latest).map(|n| n.to_string())
+        } else {
+            None
+        };
+        (false, latest)
+    } else {
+        (queue_is_fifo(cx, &arn).await?, None)
+    };
+    let on_failure = r
+        .destination_config
+        .and_then(|d| d.on_failure)
+        .and_then(|o| o.destination);
     let m = MappingRecord {
         v: FORMAT,
         uuid: lamina_core::new_request_id(),
@@ -179,7 +336,7 @@ async fn create(cx: &Cx<'_>, r: CreateEventSourceMappingRequest) -> Result<Mappi
         function_name: name,
         qualifier,
         event_source_arn: arn,
-        batch_size: r.batch_size.unwrap_or(10),
+        batch_size: r.batch_size.unwrap_or(if stream { 100 } else { 10 }),
         batching_window: r.maximum_batching_window_in_seconds.unwrap_or(0),
         enabled: r.enabled.unwrap_or(true),
         state: "Creating".into(),
@@ -188,12 +345,27 @@ async fn create(cx: &Cx<'_>, r: CreateEventSourceMappingRequest) -> Result<Mappi
         response_types: r.function_response_types.unwrap_or_default(),
         max_concurrency: r.scaling_config.and_then(|s| s.maximum_concurrency),
         filters,
+        starting_position: r.starting_position.filter(|_| stream),
+        start_after,
+        max_retry_attempts: r.maximum_retry_attempts.filter(|_| stream),
+        max_record_age: r.maximum_record_age_in_seconds.filter(|_| stream),
+        bisect: r.bisect_batch_on_function_error.filter(|_| stream),
+        parallelization: r.parallelization_factor.filter(|_| stream),
+        tumbling_window: r.tumbling_window_in_seconds.filter(|_| stream),
+        on_failure: on_failure.filter(|_| stream),
     };
     check_batching(&m, fifo)?;
     let function_arn = m.function_arn();
     for existing in esm::list(cx.lambda, &cx.scope).await? {
         let e = existing.record;
         if e.event_source_arn == m.event_source_arn && e.function_arn() == function_arn {
+            if stream {
+                return Err(LambdaError::Conflict(format!(
+                    "The event source arn (\" {} \") and function (\" {} \") provided mapping already exists. Please \
+                     update or delete the existing mapping with UUID {}",
+                    e.event_source_arn, e.function_name, e.uuid
+                )));
+            }
             return Err(LambdaError::Conflict(format!(
                 "An event source mapping with SQS arn (\" {} \") and function (\" {} \") already exists. Please \
                  update or delete the existing mapping with UUID {}",
@@ -264,9 +436,10 @@ async fn update(cx: &Cx<'_>, r: UpdateEventSourceMappingRequest) -> Result<Mappi
     };
     let fifo = {
         let current = load(cx, &r.uuid).await?.record;
-        queue_is_fifo(cx, &current.event_source_arn)
-            .await
-            .unwrap_or(false)
+        !current.is_stream()
+            && queue_is_fifo(cx, &current.event_source_arn)
+                .await
+                .unwrap_or(false)
     };
     modify(cx, &r.uuid, |m: &mut MappingRecord| {
         in_use(m)?;
@@ -291,6 +464,26 @@ async fn update(cx: &Cx<'_>, r: UpdateEventSourceMappingRequest) -> Result<Mappi
         }
         if let Some(s) = &r.scaling_config {
             m.max_concurrency = s.maximum_concurrency;
+        }
+        if m.is_stream() {
+            if let Some(n) = r.maximum_retry_attempts {
+                m.max_retry_attempts = Some(n);
+            }
+            if let Some(n) = r.maximum_record_age_in_seconds {
+                m.max_record_age = Some(n);
+            }
+            if let Some(b) = r.bisect_batch_on_function_error {
+                m.bisect = Some(b);
+            }
+            if let Some(n) = r.parallelization_factor {
+                m.parallelization = Some(n);
+            }
+            if let Some(n) = r.tumbling_window_in_seconds {
+                m.tumbling_window = Some(n);
+            }
+            if let Some(d) = &r.destination_config {
+                m.on_failure = d.on_failure.as_ref().and_then(|o| o.destination.clone());
+            }
         }
         check_batching(m, fifo)?;
         m.state = "Updating".into();
@@ -337,9 +530,11 @@ async fn list(cx: &Cx<'_>, r: ListEventSourceMappingsRequest) -> Result<Output> 
         r.max_items,
         100,
     )?;
-    let mut v = j!({
-        "EventSourceMappings": items.iter().map(MappingRecord::to_output).collect::<Vec<_>>()
-    });
+    let mut out = Vec::with_capacity(items.len());
+    for m in &items {
+        out.push(esm::output(cx.lambda, m).await);
+    }
+    let mut v = j!({ "EventSourceMappings": out });
     if let Some(n) = next {
         v["NextMarker"] = j!(n);
     }

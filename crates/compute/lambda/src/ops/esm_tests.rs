@@ -350,6 +350,7 @@ fn request_structs_match_the_model() {
         response_types: vec![],
         max_concurrency: Some(2),
         filters: vec!["{}".into()],
+        ..Default::default()
     };
     check("EventSourceMappingConfiguration", out.to_output());
     // required members are read

@@ -209,33 +209,14 @@ pub fn attributes_output(attrs: BTreeMap<String, String>) -> Value {
 mod tests {
     //! Every struct's fields must be members of the model shape it mirrors.
     use super::*;
-    use lamina_model::conformance::struct_fields as fields;
 
     fn check<T: for<'de> Deserialize<'de>>(shape: &str) {
-        let model = lamina_model::get("sns").expect("sns model");
-        let s = model
-            .shape(shape)
-            .unwrap_or_else(|| panic!("no shape {shape}"));
-        let fs = fields::<T>();
-        assert!(!fs.is_empty(), "{shape}");
-        for f in fs {
-            assert!(s.member(f).is_some(), "{shape} has no member {f}");
-        }
-        for r in &s.required {
-            assert!(
-                fs.contains(&r.as_str()),
-                "{shape}: required member {r} missing from struct"
-            );
-        }
+        lamina_model::conformance::check_struct::<T>("sns", shape, &[]);
     }
 
     /// Output structs are checked by their serialized field names.
     fn check_out(shape: &str, v: Value) {
-        let model = lamina_model::get("sns").expect("sns model");
-        let s = model.shape(shape).expect("shape");
-        for k in v.as_object().expect("object").keys() {
-            assert!(s.member(k).is_some(), "{shape} has no member {k}");
-        }
+        lamina_model::conformance::check_serialized("sns", shape, &v);
     }
 
     #[test]

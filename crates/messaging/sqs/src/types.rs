@@ -389,80 +389,66 @@ pub struct ListMessageMoveTasksResult {
 mod tests {
     //! Every struct's fields must be members of the model shape it mirrors.
     use super::*;
-    use lamina_model::conformance::struct_fields as fields;
 
-    fn check<T: for<'de> Deserialize<'de>>(shape: &str, input: bool) {
-        let model = lamina_model::get("sqs").expect("sqs model");
-        let s = model
-            .shape(shape)
-            .unwrap_or_else(|| panic!("no shape {shape}"));
-        let fs = fields::<T>();
-        for f in fs {
-            assert!(s.member(f).is_some(), "{shape} has no member {f}");
-        }
-        if input {
-            for r in &s.required {
-                assert!(fs.contains(&r.as_str()), "{shape}: required {r} missing");
-            }
-        }
+    fn check<T: for<'de> Deserialize<'de>>(shape: &str) {
+        lamina_model::conformance::check_struct::<T>("sqs", shape, &[]);
     }
 
     #[test]
     fn structs_match_model() {
-        check::<AttributeValue>("MessageAttributeValue", true);
-        check::<AttributeValue>("MessageSystemAttributeValue", true);
-        check::<CreateQueueRequest>("CreateQueueRequest", true);
-        check::<QueueUrlResult>("CreateQueueResult", true);
-        check::<QueueUrlResult>("GetQueueUrlResult", true);
-        check::<GetQueueUrlRequest>("GetQueueUrlRequest", true);
+        check::<AttributeValue>("MessageAttributeValue");
+        check::<AttributeValue>("MessageSystemAttributeValue");
+        check::<CreateQueueRequest>("CreateQueueRequest");
+        check::<QueueUrlResult>("CreateQueueResult");
+        check::<QueueUrlResult>("GetQueueUrlResult");
+        check::<GetQueueUrlRequest>("GetQueueUrlRequest");
         for s in [
             "DeleteQueueRequest",
             "PurgeQueueRequest",
             "ListQueueTagsRequest",
         ] {
-            check::<QueueRequest>(s, true);
+            check::<QueueRequest>(s);
         }
-        check::<ListQueuesRequest>("ListQueuesRequest", true);
-        check::<ListQueuesResult>("ListQueuesResult", true);
-        check::<GetQueueAttributesRequest>("GetQueueAttributesRequest", true);
-        check::<GetQueueAttributesResult>("GetQueueAttributesResult", true);
-        check::<SetQueueAttributesRequest>("SetQueueAttributesRequest", true);
-        check::<TagQueueRequest>("TagQueueRequest", true);
-        check::<UntagQueueRequest>("UntagQueueRequest", true);
-        check::<ListQueueTagsResult>("ListQueueTagsResult", true);
-        check::<AddPermissionRequest>("AddPermissionRequest", true);
-        check::<RemovePermissionRequest>("RemovePermissionRequest", true);
-        check::<ListDeadLetterSourceQueuesRequest>("ListDeadLetterSourceQueuesRequest", true);
-        check::<ListDeadLetterSourceQueuesResult>("ListDeadLetterSourceQueuesResult", true);
-        check::<SendMessageRequest>("SendMessageRequest", true);
-        check::<SendMessageResult>("SendMessageResult", true);
-        check::<SendMessageBatchRequestEntry>("SendMessageBatchRequestEntry", true);
-        check::<SendMessageBatchRequest>("SendMessageBatchRequest", true);
-        check::<SendMessageBatchResultEntry>("SendMessageBatchResultEntry", true);
-        check::<BatchResultErrorEntry>("BatchResultErrorEntry", true);
-        check::<SendMessageBatchResult>("SendMessageBatchResult", true);
-        check::<ReceiveMessageRequest>("ReceiveMessageRequest", true);
-        check::<Message>("Message", false);
-        check::<ReceiveMessageResult>("ReceiveMessageResult", true);
-        check::<DeleteMessageRequest>("DeleteMessageRequest", true);
-        check::<DeleteMessageBatchRequestEntry>("DeleteMessageBatchRequestEntry", true);
-        check::<DeleteMessageBatchRequest>("DeleteMessageBatchRequest", true);
-        check::<BatchResultEntry>("DeleteMessageBatchResultEntry", true);
-        check::<BatchResultEntry>("ChangeMessageVisibilityBatchResultEntry", true);
-        check::<BatchResult>("DeleteMessageBatchResult", true);
-        check::<BatchResult>("ChangeMessageVisibilityBatchResult", true);
-        check::<ChangeMessageVisibilityRequest>("ChangeMessageVisibilityRequest", true);
+        check::<ListQueuesRequest>("ListQueuesRequest");
+        check::<ListQueuesResult>("ListQueuesResult");
+        check::<GetQueueAttributesRequest>("GetQueueAttributesRequest");
+        check::<GetQueueAttributesResult>("GetQueueAttributesResult");
+        check::<SetQueueAttributesRequest>("SetQueueAttributesRequest");
+        check::<TagQueueRequest>("TagQueueRequest");
+        check::<UntagQueueRequest>("UntagQueueRequest");
+        check::<ListQueueTagsResult>("ListQueueTagsResult");
+        check::<AddPermissionRequest>("AddPermissionRequest");
+        check::<RemovePermissionRequest>("RemovePermissionRequest");
+        check::<ListDeadLetterSourceQueuesRequest>("ListDeadLetterSourceQueuesRequest");
+        check::<ListDeadLetterSourceQueuesResult>("ListDeadLetterSourceQueuesResult");
+        check::<SendMessageRequest>("SendMessageRequest");
+        check::<SendMessageResult>("SendMessageResult");
+        check::<SendMessageBatchRequestEntry>("SendMessageBatchRequestEntry");
+        check::<SendMessageBatchRequest>("SendMessageBatchRequest");
+        check::<SendMessageBatchResultEntry>("SendMessageBatchResultEntry");
+        check::<BatchResultErrorEntry>("BatchResultErrorEntry");
+        check::<SendMessageBatchResult>("SendMessageBatchResult");
+        check::<ReceiveMessageRequest>("ReceiveMessageRequest");
+        check::<Message>("Message");
+        check::<ReceiveMessageResult>("ReceiveMessageResult");
+        check::<DeleteMessageRequest>("DeleteMessageRequest");
+        check::<DeleteMessageBatchRequestEntry>("DeleteMessageBatchRequestEntry");
+        check::<DeleteMessageBatchRequest>("DeleteMessageBatchRequest");
+        check::<BatchResultEntry>("DeleteMessageBatchResultEntry");
+        check::<BatchResultEntry>("ChangeMessageVisibilityBatchResultEntry");
+        check::<BatchResult>("DeleteMessageBatchResult");
+        check::<BatchResult>("ChangeMessageVisibilityBatchResult");
+        check::<ChangeMessageVisibilityRequest>("ChangeMessageVisibilityRequest");
         check::<ChangeMessageVisibilityBatchRequestEntry>(
             "ChangeMessageVisibilityBatchRequestEntry",
-            true,
         );
-        check::<ChangeMessageVisibilityBatchRequest>("ChangeMessageVisibilityBatchRequest", true);
-        check::<StartMessageMoveTaskRequest>("StartMessageMoveTaskRequest", true);
-        check::<StartMessageMoveTaskResult>("StartMessageMoveTaskResult", true);
-        check::<CancelMessageMoveTaskRequest>("CancelMessageMoveTaskRequest", true);
-        check::<CancelMessageMoveTaskResult>("CancelMessageMoveTaskResult", true);
-        check::<ListMessageMoveTasksRequest>("ListMessageMoveTasksRequest", true);
-        check::<ListMessageMoveTasksResultEntry>("ListMessageMoveTasksResultEntry", true);
-        check::<ListMessageMoveTasksResult>("ListMessageMoveTasksResult", true);
+        check::<ChangeMessageVisibilityBatchRequest>("ChangeMessageVisibilityBatchRequest");
+        check::<StartMessageMoveTaskRequest>("StartMessageMoveTaskRequest");
+        check::<StartMessageMoveTaskResult>("StartMessageMoveTaskResult");
+        check::<CancelMessageMoveTaskRequest>("CancelMessageMoveTaskRequest");
+        check::<CancelMessageMoveTaskResult>("CancelMessageMoveTaskResult");
+        check::<ListMessageMoveTasksRequest>("ListMessageMoveTasksRequest");
+        check::<ListMessageMoveTasksResultEntry>("ListMessageMoveTasksResultEntry");
+        check::<ListMessageMoveTasksResult>("ListMessageMoveTasksResult");
     }
 }

@@ -1036,25 +1036,10 @@ async fn invoke_maps_the_sandbox_outcome() {
 /// Every request struct's members exist in the model shape it mirrors, and every required
 /// member is read.
 mod model_check {
-    use lamina_model::conformance::struct_fields;
     use serde::Deserialize;
 
     fn check<T: for<'de> Deserialize<'de>>(shape: &str, unread_required: &[&str]) {
-        let fields = struct_fields::<T>();
-        assert!(!fields.is_empty(), "{shape}: not a struct");
-        let model = lamina_model::get("lambda").expect("lambda model");
-        let s = model
-            .shape(shape)
-            .unwrap_or_else(|| panic!("no shape {shape}"));
-        for f in fields {
-            assert!(s.member(f).is_some(), "{shape} has no member {f}");
-        }
-        for r in &s.required {
-            assert!(
-                fields.contains(&r.as_str()) || unread_required.contains(&r.as_str()),
-                "{shape}: required member {r} is not read"
-            );
-        }
+        lamina_model::conformance::check_struct::<T>("lambda", shape, unread_required);
     }
 
     #[test]

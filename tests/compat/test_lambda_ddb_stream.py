@@ -292,3 +292,67 @@ def test_filter_criteria_apply_to_the_stream_record(env):
     time.sleep(1)
     recs = e.records()
     assert [(r["eventName"], r["dynamodb"]["Keys"]["pk"]["S"]) for r in recs] == [("INSERT", "2"), ("INSERT", "3")]
+
+
+SAM_TEMPLATE = """
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
+      KeySchema: [{AttributeName: pk, KeyType: HASH}]
+      StreamSpecification: {StreamViewType: NEW_IMAGE}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: %(runtime)s
+      Handler: index.handler
+      InlineCode: |
+        import json
+        def handler(event, context):
+            print("SEEN " + json.dumps({"records": event["Records"]}))
+      Events:
+        Changes:
+          Type: DynamoDB
+          Properties:
+            Stream: !GetAtt Table.StreamArn
+            StartingPosition: TRIM_HORIZON
+            BatchSize: 5
+            MaximumRetryAttempts: 2
+Outputs:
+  FunctionName: {Value: !Ref Fn}
+  TableName: {Value: !Ref Table}
+  StreamArn: {Value: !GetAtt Table.StreamArn}
+"""
+
+
+def test_a_sam_dynamodb_event_creates_a_working_mapping(client):
+    cfn, lam, ddb, logs = client("cloudformation"), client("lambda"), client("dynamodb"), client("logs")
+    stack = unique("sam")
+    cfn.create_stack(StackName=stack, TemplateBody=SAM_TEMPLATE % {"runtime": host_python_runtime()},
+                     Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"])
+    try:
+        s = poll(lambda: (lambda st: st if not st["StackStatus"].endswith("IN_PROGRESS") else None)(
+            cfn.describe_stacks(StackName=stack)["Stacks"][0]), timeout=60, what="stack created")
+        assert s["StackStatus"] == "CREATE_COMPLETE", s
+        outs = {o["OutputKey"]: o["OutputValue"] for o in s["Outputs"]}
+        maps = lam.list_event_source_mappings(FunctionName=outs["FunctionName"])["EventSourceMappings"]
+        assert len(maps) == 1
+        m = maps[0]
+        assert m["EventSourceArn"] == outs["StreamArn"]
+        assert (m["StartingPosition"], m["BatchSize"], m["MaximumRetryAttempts"]) == ("TRIM_HORIZON", 5, 2)
+        poll(lambda: lam.get_event_source_mapping(UUID=m["UUID"])["State"] == "Enabled", what="enabled")
+        ddb.put_item(TableName=outs["TableName"], Item={"pk": {"S": "from-sam"}})
+        seen = poll(lambda: logged(logs, outs["FunctionName"]), timeout=20, what="the function's event")
+        rec = seen[0]["records"][0]
+        assert rec["eventName"] == "INSERT"
+        assert rec["dynamodb"]["NewImage"] == {"pk": {"S": "from-sam"}}
+        assert rec["dynamodb"]["StreamViewType"] == "NEW_IMAGE"
+    finally:
+        cfn.delete_stack(StackName=stack)
+        poll(lambda: not [x for x in cfn.list_stacks()["StackSummaries"]
+                          if x["StackName"] == stack and x["StackStatus"] != "DELETE_COMPLETE"],
+             timeout=60, what="stack deleted")

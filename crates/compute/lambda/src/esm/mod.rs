@@ -30,6 +30,8 @@ pub(crate) mod filter;
 pub(crate) mod poller;
 pub(crate) mod stream;
 #[cfg(test)]
+mod stream_tests;
+#[cfg(test)]
 mod tests;
 
 use crate::Lambda;

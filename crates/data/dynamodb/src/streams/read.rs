@@ -176,11 +176,20 @@ pub(crate) fn api_record(mut record: Value) -> Value {
 }
 
 /// The record as a Lambda event carries it: the stored shape (lower-case `userIdentity`
-/// members) plus `eventSourceARN`, without the format version.
+/// members) plus `eventSourceARN`, without the format version, and
+/// `ApproximateCreationDateTime` as whole epoch seconds (`1479499740`, not `1479499740.0`).
 pub(crate) fn event_record(mut record: Value, stream_arn: &str) -> Value {
     if let Some(obj) = record.as_object_mut() {
         obj.remove("v");
         obj.insert("eventSourceARN".into(), json!(stream_arn));
+        if let Some(Value::Object(d)) = obj.get_mut("dynamodb")
+            && let Some(t) = d.get_mut("ApproximateCreationDateTime")
+            && let Some(secs) = t.as_f64()
+            && secs >= 0.0
+            && secs.fract() == 0.0
+        {
+            *t = json!(secs as u64);
+        }
     }
     record
 }
@@ -202,6 +211,14 @@ mod tests {
         );
         let ev = event_record(stored, "arn:x");
         assert_eq!(ev["userIdentity"]["principalId"], "dynamodb.amazonaws.com");
+        let ev = event_record(
+            json!({"v": 1, "dynamodb": {"ApproximateCreationDateTime": 1479499740.0}}),
+            "arn:x",
+        );
+        assert_eq!(
+            serde_json::to_string(&ev["dynamodb"]).unwrap(),
+            r#"{"ApproximateCreationDateTime":1479499740}"#
+        );
         assert_eq!(ev["eventSourceARN"], "arn:x");
         assert!(ev.get("v").is_none());
     }

@@ -380,3 +380,24 @@ def test_a_restart_resumes_behind_the_checkpoint(lamina_server, tmp_path):
     import time
     time.sleep(1)
     assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in e.records()] == ["before", "after"]
+
+
+def test_ttl_deletions_carry_the_service_identity_and_can_be_filtered(env):
+    import time
+    e = env()
+    e.ddb.update_time_to_live(TableName=e.table,
+                              TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires"})
+    ttl_only = {"userIdentity": {"type": ["Service"], "principalId": ["dynamodb.amazonaws.com"]}}
+    m = e.map(FilterCriteria={"Filters": [{"Pattern": json.dumps(ttl_only)}]})
+    e.wait_state(m["UUID"], "Enabled")
+    e.ddb.put_item(TableName=e.table, Item={"pk": {"S": "user"}})
+    e.ddb.delete_item(TableName=e.table, Key={"pk": {"S": "user"}})
+    e.ddb.put_item(TableName=e.table, Item={"pk": {"S": "old"}, "expires": {"N": str(int(time.time()) - 60)}})
+    recs = poll(lambda: e.records(), timeout=40, what="the TTL deletion")
+    time.sleep(1)
+    recs = e.records()
+    assert len(recs) == 1, recs
+    r = recs[0]
+    assert r["eventName"] == "REMOVE"
+    assert r["dynamodb"]["Keys"] == {"pk": {"S": "old"}}
+    assert r["userIdentity"] == {"type": "Service", "principalId": "dynamodb.amazonaws.com"}

@@ -48,6 +48,8 @@ const LOWER: &[(&str, &[&str])] = &[
         ],
     ),
 ];
+/// Test helpers: dev-dependencies only (they spawn processes, kill them, write temp files).
+const TEST_HELPERS: &[&str] = &["lamina-storage-testsuite", "lamina-testkit"];
 
 /// Normal (non-dev) dependencies on Lamina crates, per Lamina crate.
 fn lamina_deps() -> BTreeMap<String, Vec<String>> {
@@ -123,10 +125,24 @@ fn every_lamina_crate_is_classified() {
     for name in deps.keys().filter(|n| n.starts_with("lamina")) {
         let known = SERVICES.contains(&name.as_str())
             || LOWER.iter().any(|(k, _)| k == name)
-            || matches!(name.as_str(), "lamina" | "lamina-storage-testsuite");
+            || TEST_HELPERS.contains(&name.as_str())
+            || name == "lamina";
         assert!(
             known,
             "{name}: add it to a layer in tests/dependency_policy.rs"
         );
+    }
+}
+
+#[test]
+fn test_helpers_are_dev_dependencies_only() {
+    let deps = lamina_deps();
+    for (krate, d) in &deps {
+        for helper in TEST_HELPERS {
+            assert!(
+                !d.iter().any(|dep| dep == helper),
+                "{krate} must use {helper} as a dev-dependency only"
+            );
+        }
     }
 }

@@ -3,7 +3,7 @@
 //! entry and its stream record are there.
 //!
 //! The test re-executes its own binary in "child mode" (the ignored test `ddb_crash_child`,
-//! told its data directory by an environment variable), like the storage crash test. The child
+//! told its data directory by an environment variable; the harness is `lamina_testkit`). The child
 //! creates a table with a GSI (projection ALL) and a NEW_AND_OLD_IMAGES stream, then writers
 //! loop: PutItem of a fresh item, and UpdateItem `ADD n :one SET gk = :g` of the writer's
 //! counter item (ReturnValues UPDATED_NEW). A line `ACK ... END` is printed only after the
@@ -14,19 +14,16 @@ use lamina_dynamodb::value::{AttrValue, Item, decode_item};
 use lamina_dynamodb::{DynamoDb, DynamoDbService};
 use lamina_storage::{Direction, Range, Store};
 use lamina_storage_redb::RedbStore;
+use lamina_testkit::{CrashChild, ack, child_var, run_child};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const DIR_VAR: &str = "LAMINA_DDB_CRASH_DIR";
 const WRITERS: usize = 8;
 const TARGET_ACKS: usize = 1500;
 const MAX_LOAD_TIME: Duration = Duration::from_secs(6);
-const CHILD_LIFETIME: Duration = Duration::from_secs(60);
 
 fn ctx() -> RequestContext {
     RequestContext {
@@ -56,17 +53,13 @@ async fn call(svc: &DynamoDbService, op: &str, value: Value) -> Result<Value, St
 #[test]
 #[ignore = "run by `ddb_acknowledged_writes_survive_kill_9` as its child process"]
 fn ddb_crash_child() {
-    let Ok(dir) = std::env::var(DIR_VAR) else {
-        panic!("ddb_crash_child is the child of ddb_acknowledged_writes_survive_kill_9");
-    };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    rt.block_on(async move {
+    let dir = child_var(DIR_VAR, "ddb_acknowledged_writes_survive_kill_9");
+    run_child(async move {
         let store = RedbStore::open(Path::new(&dir)).expect("child opens the store");
-        let svc = std::sync::Arc::new(DynamoDbService::new(DynamoDb::new(store, Default::default())));
+        let svc = std::sync::Arc::new(DynamoDbService::new(DynamoDb::new(
+            store,
+            Default::default(),
+        )));
         call(&svc, "CreateTable", json!({
             "TableName": "crash",
             "AttributeDefinitions": [
@@ -84,7 +77,7 @@ fn ddb_crash_child() {
         }))
         .await
         .expect("CreateTable");
-        let writers: Vec<_> = (0..WRITERS)
+        (0..WRITERS)
             .map(|w| {
                 let svc = svc.clone();
                 tokio::spawn(async move {
@@ -94,7 +87,7 @@ fn ddb_crash_child() {
                             "pk": {"S": pk}, "gk": {"S": format!("g-{pk}")}, "i": {"N": i.to_string()}}}))
                         .await
                         .expect("PutItem");
-                        println!("ACK PUT {pk} END");
+                        ack(format_args!("PUT {pk}"));
                         // Two writers share each counter, so updates conflict and retry.
                         let ctr = format!("ctr{}", w / 2);
                         let r = call(&svc, "UpdateItem", json!({"TableName": "crash", "Key": {"pk": {"S": ctr}},
@@ -103,68 +96,19 @@ fn ddb_crash_child() {
                         .await
                         .expect("UpdateItem");
                         let n = r["Attributes"]["n"]["N"].as_str().unwrap_or("?").to_string();
-                        println!("ACK UPD {ctr} {n} END");
+                        ack(format_args!("UPD {ctr} {n}"));
                     }
                 })
             })
-            .collect();
-        tokio::time::sleep(CHILD_LIFETIME).await;
-        for w in writers {
-            w.abort();
-        }
+            .collect()
     });
 }
 
 /// Runs the child until it is killed; returns its acknowledgements (`PUT pk` / `UPD ctr n`).
 fn crash_round(dir: &Path) -> Vec<String> {
-    let started = Instant::now();
-    let mut child = Command::new(std::env::current_exe().expect("test binary path"))
-        .args([
-            "ddb_crash_child",
-            "--exact",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+    CrashChild::new("ddb_crash_child")
         .env(DIR_VAR, dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn child");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let (tx, rx) = mpsc::channel();
-    let reader = std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            // A line cut short by the kill lacks its END and is not an acknowledgement.
-            let ack = line
-                .strip_prefix("ACK ")
-                .and_then(|l| l.strip_suffix(" END"));
-            if let Some(ack) = ack
-                && tx.send(ack.to_owned()).is_err()
-            {
-                break;
-            }
-        }
-    });
-    let mut acked = Vec::new();
-    while acked.len() < TARGET_ACKS && started.elapsed() < MAX_LOAD_TIME {
-        match rx.recv_timeout(Duration::from_millis(100)) {
-            Ok(a) => acked.push(a),
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
-        }
-    }
-    child.kill().expect("SIGKILL the child");
-    let status = child.wait().expect("wait for the child");
-    reader.join().expect("reader thread");
-    acked.extend(rx.try_iter());
-    eprintln!(
-        "ddb crash: {} acknowledged writes in {:.2?} before SIGKILL (child {status})",
-        acked.len(),
-        started.elapsed()
-    );
-    acked
+        .run_until_killed(TARGET_ACKS, MAX_LOAD_TIME)
 }
 
 fn s(item: &Item, name: &str) -> Option<String> {

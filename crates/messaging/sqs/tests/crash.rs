@@ -4,7 +4,7 @@
 //! visibility timeout ends.
 //!
 //! The test re-executes its own binary in "child mode" (the ignored test `sqs_crash_child`,
-//! told its data directory by an environment variable), like the storage crash test. The
+//! told its data directory by an environment variable; the harness is `lamina_testkit`). The
 //! child prints `ACK SENT b END` after SendMessage answered, `ACK RECV b END` after a
 //! ReceiveMessage returned b (visibility timeout 600 s), and `ACK DELETING b END` *before* it
 //! asks to delete b (a delete may commit without its line being printed).
@@ -12,21 +12,18 @@
 use lamina_core::{Input, RequestContext, Service};
 use lamina_sqs::SqsService;
 use lamina_storage_redb::RedbStore;
+use lamina_testkit::{CrashChild, ack, child_var, run_child};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const DIR_VAR: &str = "LAMINA_SQS_CRASH_DIR";
 const PRODUCERS: usize = 4;
 const CONSUMERS: usize = 2;
 const TARGET_ACKS: usize = 1500;
 const MAX_LOAD_TIME: Duration = Duration::from_secs(6);
-const CHILD_LIFETIME: Duration = Duration::from_secs(60);
 const URL: &str = "http://localhost:4566/000000000000/crash";
 
 fn ctx() -> RequestContext {
@@ -57,15 +54,8 @@ async fn call(svc: &SqsService, op: &str, value: Value) -> Result<Value, String>
 #[test]
 #[ignore = "run by `sqs_acknowledged_messages_survive_kill_9` as its child process"]
 fn sqs_crash_child() {
-    let Ok(dir) = std::env::var(DIR_VAR) else {
-        panic!("sqs_crash_child is the child of sqs_acknowledged_messages_survive_kill_9");
-    };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    rt.block_on(async move {
+    let dir = child_var(DIR_VAR, "sqs_acknowledged_messages_survive_kill_9");
+    run_child(async move {
         let store = RedbStore::open(Path::new(&dir)).expect("child opens the store");
         let svc = Arc::new(SqsService::with_store(store));
         call(
@@ -88,7 +78,7 @@ fn sqs_crash_child() {
                     )
                     .await
                     .expect("SendMessage");
-                    println!("ACK SENT {body} END");
+                    ack(format_args!("SENT {body}"));
                 }
             }));
         }
@@ -105,11 +95,14 @@ fn sqs_crash_child() {
                     .expect("ReceiveMessage");
                     let msgs = r["Messages"].as_array().cloned().unwrap_or_default();
                     for m in &msgs {
-                        println!("ACK RECV {} END", m["Body"].as_str().unwrap_or("?"));
+                        ack(format_args!("RECV {}", m["Body"].as_str().unwrap_or("?")));
                     }
                     // delete every other message; the rest stay in flight
                     for m in msgs.iter().step_by(2) {
-                        println!("ACK DELETING {} END", m["Body"].as_str().unwrap_or("?"));
+                        ack(format_args!(
+                            "DELETING {}",
+                            m["Body"].as_str().unwrap_or("?")
+                        ));
                         call(
                             &svc,
                             "DeleteMessage",
@@ -121,62 +114,16 @@ fn sqs_crash_child() {
                 }
             }));
         }
-        tokio::time::sleep(CHILD_LIFETIME).await;
-        for t in tasks {
-            t.abort();
-        }
+        tasks
     });
 }
 
+/// Runs the child until it is killed; returns its acknowledgements (`SENT b` / `RECV b` /
+/// `DELETING b`).
 fn crash_round(dir: &Path) -> Vec<String> {
-    let started = Instant::now();
-    let mut child = Command::new(std::env::current_exe().expect("test binary path"))
-        .args([
-            "sqs_crash_child",
-            "--exact",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+    CrashChild::new("sqs_crash_child")
         .env(DIR_VAR, dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn child");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let (tx, rx) = mpsc::channel();
-    let reader = std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            // A line cut short by the kill lacks its END and is not an acknowledgement.
-            let ack = line
-                .strip_prefix("ACK ")
-                .and_then(|l| l.strip_suffix(" END"));
-            if let Some(ack) = ack
-                && tx.send(ack.to_owned()).is_err()
-            {
-                break;
-            }
-        }
-    });
-    let mut acked = Vec::new();
-    while acked.len() < TARGET_ACKS && started.elapsed() < MAX_LOAD_TIME {
-        match rx.recv_timeout(Duration::from_millis(100)) {
-            Ok(a) => acked.push(a),
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
-        }
-    }
-    child.kill().expect("SIGKILL the child");
-    let status = child.wait().expect("wait for the child");
-    reader.join().expect("reader thread");
-    acked.extend(rx.try_iter());
-    eprintln!(
-        "sqs crash: {} acknowledgements in {:.2?} before SIGKILL (child {status})",
-        acked.len(),
-        started.elapsed()
-    );
-    acked
+        .run_until_killed(TARGET_ACKS, MAX_LOAD_TIME)
 }
 
 fn verify(dir: &Path, acked: &[String]) {

@@ -606,3 +606,36 @@ fn the_on_failure_record_has_awss_shape() {
     let none = invocation_record(&m, SHARD, &recs, "RecordAgeExceeded", 0, None);
     assert!(none.get("responseContext").is_none());
 }
+
+#[test]
+fn a_stream_mappings_answer_uses_only_model_members() {
+    let m = MappingRecord {
+        account: "123456789012".into(),
+        region: "us-east-1".into(),
+        function_name: "f".into(),
+        event_source_arn: STREAM.into(),
+        batch_size: 100,
+        starting_position: Some("LATEST".into()),
+        on_failure: Some(DLQ.into()),
+        filters: vec!["{}".into()],
+        ..Default::default()
+    };
+    let out = m.to_output();
+    lamina_model::conformance::check_serialized("lambda", "EventSourceMappingConfiguration", &out);
+    assert_eq!(out["StartingPosition"], "LATEST");
+    assert_eq!(out["DestinationConfig"]["OnFailure"]["Destination"], DLQ);
+    // an SQS mapping's answer has none of the stream settings
+    let sqs = MappingRecord {
+        event_source_arn: "arn:aws:sqs:us-east-1:123456789012:q".into(),
+        ..m
+    }
+    .to_output();
+    for k in [
+        "StartingPosition",
+        "MaximumRetryAttempts",
+        "DestinationConfig",
+        "LastProcessingResult",
+    ] {
+        assert!(sqs.get(k).is_none(), "{k}");
+    }
+}

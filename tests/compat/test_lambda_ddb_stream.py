@@ -161,9 +161,14 @@ def test_mapping_settings_and_validation(env):
 
     with pytest.raises(ClientError) as ex:
         e.map()
-    code, msg, status = err(ex)
-    assert (code, status) == ("ResourceConflictException", 409)
-    assert m["UUID"] in msg
+    assert err(ex) == ("ResourceConflictException",
+                       f'The event source arn (" {e.stream_arn} ") and function (" {e.name} ") provided mapping '
+                       f'already exists. Please update or delete the existing mapping with UUID {m["UUID"]}', 409)
+
+    gone = e.stream_arn.replace(f":table/{e.table}/", ":table/no-such-table/")
+    with pytest.raises(ClientError) as ex:
+        e.lam.create_event_source_mapping(EventSourceArn=gone, FunctionName=e.name, StartingPosition="LATEST")
+    assert err(ex) == ("InvalidParameterValueException", f"Stream not found: {gone}", 400)
 
     u = e.lam.update_event_source_mapping(UUID=m["UUID"], Enabled=False, BatchSize=500,
                                           MaximumRetryAttempts=3, BisectBatchOnFunctionError=True)

@@ -9,6 +9,8 @@
 //! * [`QueueConsumer`]: receive, delete and hide SQS messages (implemented by `lamina-sqs`,
 //!   used by Lambda's event source mappings).
 //! * [`TopicPublisher`]: publish to SNS (implemented by `lamina-sns`).
+//! * [`StreamReader`]: read DynamoDB streams (implemented by the binary over `lamina-dynamodb`;
+//!   used by Lambda's event source mappings).
 //! * [`ServiceCaller`]: call any operation of any service in process (implemented by the
 //!   binary over the gateway; used by CloudFormation).
 
@@ -238,4 +240,54 @@ pub trait QueueConsumer: Send + Sync + 'static {
         handle: &'a str,
         seconds: u64,
     ) -> BoxFuture<'a, Result<(), QueueError>>;
+}
+
+/// Why a stream could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamError {
+    /// The DynamoDB Streams error code (`ResourceNotFoundException`, `ValidationException`,
+    /// `InternalServerError`).
+    pub code: String,
+    pub message: String,
+}
+
+/// A shard of a stream as a consumer sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamShard {
+    pub shard_id: String,
+    /// The sequence number of the newest record now in the shard (where `LATEST` starts:
+    /// after it), `None` when the shard holds no record.
+    pub latest: Option<u128>,
+}
+
+/// One stream record for a consumer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamEvent {
+    /// Its sequence number (what `after` takes to continue behind it).
+    pub sequence: u128,
+    /// The record as a Lambda event's `Records[]` entry carries it (`eventID`, `eventName`,
+    /// `eventVersion`, `eventSource`, `awsRegion`, `dynamodb`, `eventSourceARN`, and
+    /// `userIdentity` for TTL deletions).
+    pub event: serde_json::Value,
+}
+
+/// Reads DynamoDB streams by ARN (implemented by the binary over `lamina-dynamodb`'s stream
+/// store; used by Lambda's event source mappings).
+pub trait StreamReader: Send + Sync + 'static {
+    /// The stream's shards, or `ResourceNotFoundException` when it does not exist (any more).
+    fn shards<'a>(
+        &'a self,
+        stream_arn: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<StreamShard>, StreamError>>;
+
+    /// Up to `limit` records of `shard_id` after sequence number `after` (from the oldest
+    /// kept record when `None`), in order; when there is none yet, waits up to `wait` for one.
+    fn read<'a>(
+        &'a self,
+        stream_arn: &'a str,
+        shard_id: &'a str,
+        after: Option<u128>,
+        limit: usize,
+        wait: std::time::Duration,
+    ) -> BoxFuture<'a, Result<Vec<StreamEvent>, StreamError>>;
 }

@@ -1,6 +1,7 @@
 //! DynamoDB Streams: the `dynamodbstreams` service (ListStreams, DescribeStream,
 //! GetShardIterator, GetRecords) and the internal interface the Lambda event source mapping
-//! reads streams through without HTTP ([`read_records`], [`DynamoDb::stream_updates`]).
+//! reads streams through without HTTP ([`read_records`], [`shard_position`],
+//! [`DynamoDb::stream_updates`]).
 //!
 //! Records are written by the write path (`write::stream`) in the item's own batch, so a
 //! failed write emits nothing and a committed write always has its record. They are kept 24
@@ -161,4 +162,16 @@ pub async fn read_records(
             event: read::event_record(r.record, &stream.arn),
         })
         .collect())
+}
+
+/// The stream's shard (Lamina keeps one per stream): its id and the sequence number of its
+/// newest record (`None` when it has none). Fails with [`StreamsError::NotFound`] when the
+/// stream does not exist (any more).
+pub async fn shard_position(
+    db: &DynamoDb,
+    stream_arn: &str,
+) -> Result<(String, Option<u128>), StreamsError> {
+    let stream = read::resolve(db, stream_arn, None).await?;
+    let last = read::last(db.store.as_ref(), &stream).await?;
+    Ok((stream.shard_id(), last.map(|r| r.seq)))
 }

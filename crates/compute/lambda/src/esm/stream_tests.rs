@@ -639,3 +639,38 @@ fn a_stream_mappings_answer_uses_only_model_members() {
         assert!(sqs.get(k).is_none(), "{k}");
     }
 }
+
+#[tokio::test]
+async fn records_older_than_the_maximum_age_go_to_on_failure_without_an_invocation() {
+    let t = setup().await;
+    t.stream.push("INSERT", "stale", json!({}));
+    {
+        let mut all = t.stream.records.lock().unwrap();
+        let two_hours_ago = lamina_core::now_epoch_millis() / 1000 - 7200;
+        all[0].event["dynamodb"]["ApproximateCreationDateTime"] = json!(two_hours_ago);
+    }
+    call(
+        &t.lambda,
+        "CreateEventSourceMapping",
+        json!({
+            "EventSourceArn": STREAM, "FunctionName": "f", "StartingPosition": "TRIM_HORIZON",
+            "MaximumRecordAgeInSeconds": 60,
+            "DestinationConfig": {"OnFailure": {"Destination": DLQ}},
+        }),
+    )
+    .await
+    .unwrap();
+    let sup = t.lambda.start_event_source_mappings();
+    wait_for("the OnFailure record", || {
+        !t.sent.0.lock().unwrap().is_empty()
+    })
+    .await;
+    let rec: Value = serde_json::from_str(&t.sent.0.lock().unwrap()[0].1).unwrap();
+    assert_eq!(rec["requestContext"]["condition"], "RecordAgeExceeded");
+    assert_eq!(rec["requestContext"]["approximateInvokeCount"], 0);
+    assert!(rec.get("responseContext").is_none());
+    assert_eq!(rec["DDBStreamBatchInfo"]["batchSize"], 1);
+    assert!(t.batches().is_empty(), "the function is not invoked");
+    sup.abort();
+    t.lambda.shutdown().await;
+}

@@ -403,6 +403,93 @@ fn content_type(model: &Model) -> String {
     )
 }
 
+/// Writes `v` as JSON (serde_json's compact form, as `serde_json::to_vec` would).
+fn write_json<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
+    // Writing a string or a `Value` to a Vec cannot fail: its keys are strings.
+    let _ = serde_json::to_writer(&mut *out, v);
+}
+
+/// Appends the JSON bytes of `to_wire(model, r, shape, v, depth)` to `out` without building
+/// that value: the same members, names, order, timestamps and numbers, byte for byte.
+/// (Equal only while no structure has two members with the same JSON name, which
+/// `to_wire`'s map would merge; a test checks every embedded JSON model for that.)
+fn write_wire(
+    model: &Model,
+    r: Option<&ShapeRef>,
+    shape: &Shape,
+    v: &Value,
+    depth: usize,
+    out: &mut Vec<u8>,
+) {
+    if depth > MAX_DEPTH || v.is_null() {
+        out.extend_from_slice(b"null");
+        return;
+    }
+    match shape.kind {
+        ShapeType::Structure if shape.document => write_json(out, v),
+        ShapeType::Structure => {
+            out.push(b'{');
+            if let Some(obj) = v.as_object() {
+                let mut first = true;
+                for (name, mref) in shape.members() {
+                    let Some(item) = obj.get(name).filter(|i| !i.is_null()) else {
+                        continue;
+                    };
+                    let Some(ms) = model.shape(&mref.shape) else {
+                        continue;
+                    };
+                    if !first {
+                        out.push(b',');
+                    }
+                    first = false;
+                    write_json(out, wire_name(name, mref));
+                    out.push(b':');
+                    write_wire(model, Some(mref), ms, item, depth + 1, out);
+                }
+            }
+            out.push(b'}');
+        }
+        ShapeType::List => {
+            let (Some(mref), Some(ms), Some(items)) = (
+                shape.member.as_ref(),
+                shape.member.as_ref().and_then(|m| model.shape(&m.shape)),
+                v.as_array(),
+            ) else {
+                return write_json(out, v);
+            };
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_wire(model, Some(mref), ms, item, depth + 1, out);
+            }
+            out.push(b']');
+        }
+        ShapeType::Map => {
+            let (Some(vref), Some(vs), Some(entries)) = (
+                shape.value.as_ref(),
+                shape.value.as_ref().and_then(|m| model.shape(&m.shape)),
+                v.as_object(),
+            ) else {
+                return write_json(out, v);
+            };
+            out.push(b'{');
+            for (i, (k, item)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_json(out, k);
+                out.push(b':');
+                write_wire(model, Some(vref), vs, item, depth + 1, out);
+            }
+            out.push(b'}');
+        }
+        ShapeType::Timestamp => write_json(out, &to_wire(model, r, shape, v, depth)),
+        _ => write_json(out, v),
+    }
+}
+
 fn respond(model: &Model, status: u16, body: Vec<u8>, meta: &ResponseMeta<'_>) -> HttpResponse {
     let mut headers = vec![
         ("Content-Type".to_string(), content_type(model)),
@@ -428,11 +515,22 @@ pub fn serialize(
     out: Output,
     meta: &ResponseMeta<'_>,
 ) -> HttpResponse {
-    let wire = match op
+    let output = op
         .output
         .as_ref()
-        .and_then(|r| model.shape(&r.shape).map(|s| (r, s)))
+        .and_then(|r| model.shape(&r.shape).map(|s| (r, s)));
+    if let Some((r, shape)) = output
+        && shape.kind == ShapeType::Structure
+        && !shape.document
+        && !out.value.is_null()
     {
+        // An output structure (every JSON operation's): its wire form is always an object,
+        // written straight from the canonical value.
+        let mut body = Vec::with_capacity(256);
+        write_wire(model, Some(r), shape, &out.value, 0, &mut body);
+        return respond(model, 200, body, meta);
+    }
+    let wire = match output {
         Some((r, shape)) => to_wire(model, Some(r), shape, &out.value, 0),
         None => Value::Object(Map::new()),
     };

@@ -223,3 +223,84 @@ fn in_order_and_reordered_structures_give_the_same_canonical_value() {
     }
     assert_eq!(seen[0].to_string(), seen[1].to_string());
 }
+
+/// The response body is written straight from the canonical value; it must be the bytes the
+/// `to_wire` value would serialize to: members in model order under their JSON names, unknown
+/// and null members dropped, maps and lists walked, timestamps converted, numbers as given.
+#[test]
+fn written_output_equals_the_serialized_wire_value() {
+    let cases = [
+        (
+            "dynamodb",
+            "GetItem",
+            json!({"Unknown": 1, "ConsumedCapacity": {"CapacityUnits": 0.5, "TableName": "t"},
+                   "Item": {"k": {"S": "v\"\\\n\u{1}é"}, "n": {"N": "-1.50"}, "b": {"B": "AAE="},
+                            "m": {"M": {"x": {"L": [{"BOOL": true}, {"NULL": true}, {"SS": ["a", "b"]}]}}}}}),
+        ),
+        (
+            "dynamodb",
+            "DescribeTable",
+            json!({"Table": {"TableName": "t", "CreationDateTime": 1700000000.123, "ItemCount": 3,
+                             "KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}], "TableSizeBytes": null}}),
+        ),
+        (
+            "dynamodb",
+            "Query",
+            json!({"Items": [], "Count": 0, "ScannedCount": 0, "LastEvaluatedKey": null}),
+        ),
+        (
+            "sqs",
+            "ReceiveMessage",
+            json!({"Messages": [{"MessageId": "m", "Body": "b",
+                                 "Attributes": {"SentTimestamp": "1", "ApproximateReceiveCount": "2"},
+                                 "MessageAttributes": {"a": {"DataType": "String", "StringValue": "v"}}}]}),
+        ),
+        (
+            "logs",
+            "DescribeLogGroups",
+            json!({"logGroups": [{"logGroupName": "g", "creationTime": 1, "storedBytes": 0}], "nextToken": null}),
+        ),
+        (
+            "ssm",
+            "GetParameter",
+            json!({"Parameter": {"Name": "/a", "LastModifiedDate": 1.5, "Version": 2}}),
+        ),
+        ("dynamodb", "GetItem", json!("not an object")),
+        ("dynamodb", "PutItem", json!({})),
+    ];
+    for (service, op_name, value) in cases {
+        let model = lamina_model::get(service).unwrap();
+        let op = model.operation(op_name).unwrap();
+        let r = op.output.as_ref().unwrap();
+        let shape = model.shape(&r.shape).unwrap();
+        let expected = serde_json::to_vec(&to_wire(model, Some(r), shape, &value, 0)).unwrap();
+        let resp = serialize(model, op, Output::json(value.clone()), &meta());
+        assert_eq!(
+            String::from_utf8_lossy(&resp.body),
+            String::from_utf8_lossy(&expected),
+            "{service} {op_name}"
+        );
+    }
+}
+
+/// `write_wire` equals `to_wire` only while no structure has two members with the same JSON
+/// name (`to_wire`'s map would keep one): true of every embedded JSON-protocol model.
+#[test]
+fn no_json_structure_has_two_members_with_one_wire_name() {
+    for name in lamina_model::service_names() {
+        let model = lamina_model::get(name).unwrap();
+        if crate::Protocol::of(model) != crate::Protocol::Json {
+            continue;
+        }
+        for (shape_name, shape) in &model.shapes {
+            let mut seen = std::collections::HashSet::new();
+            for (member, r) in shape.members() {
+                assert!(
+                    seen.insert(wire_name(member, r)),
+                    "{name} {shape_name}: two members named {}",
+                    wire_name(member, r)
+                );
+            }
+        }
+    }
+}

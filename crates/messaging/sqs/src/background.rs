@@ -1,6 +1,7 @@
-//! The background task: deletes messages past their queue's retention period, expired FIFO
-//! deduplication and receive-attempt records and old deleted-queue tombstones, and advances
-//! message move tasks.
+//! The background task: advances message move tasks every `sweep_interval`, and every
+//! `retention_interval` (default 60 s: the pass reads every message) deletes messages past
+//! their queue's retention period, expired FIFO deduplication and receive-attempt records and
+//! old deleted-queue tombstones.
 
 use crate::error::Result;
 use crate::store::{
@@ -19,18 +20,23 @@ impl Sqs {
     pub fn start_background(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
         let weak: Weak<Sqs> = Arc::downgrade(self);
         let period = self.config.sweep_interval.max(MIN_INTERVAL);
+        let retention_every = self.config.retention_interval.max(MIN_INTERVAL);
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(period);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut last_sweep: Option<tokio::time::Instant> = None;
             loop {
                 tick.tick().await;
                 let Some(sqs) = weak.upgrade() else {
                     return;
                 };
-                match sweep(&sqs).await {
-                    Ok(n) if n > 0 => tracing::debug!(expired = n, "sqs retention sweep"),
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "sqs retention sweep failed"),
+                if last_sweep.is_none_or(|t| t.elapsed() >= retention_every) {
+                    last_sweep = Some(tokio::time::Instant::now());
+                    match sweep(&sqs).await {
+                        Ok(n) if n > 0 => tracing::debug!(expired = n, "sqs retention sweep"),
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "sqs retention sweep failed"),
+                    }
                 }
                 let secs = period.as_secs_f64().ceil() as u64;
                 if let Err(e) = crate::ops::moves::run_tasks(&sqs, secs).await {
@@ -48,13 +54,25 @@ pub(crate) async fn sweep(sqs: &Sqs) -> Result<u64> {
     for (scope, q) in sqs.table.all_queues().await? {
         let retention = q.num("MessageRetentionPeriod", 345_600) * 1000;
         let mut b = WriteBatch::new();
-        for m in sqs.table.messages(&scope, &q.id, None, 0).await? {
-            if m.rec.sent + retention <= now {
-                store::delete_message(&mut b, &scope, &q.id, &m);
-                expired += 1;
-                if b.ops.len() >= CHUNK {
-                    commit_quietly(sqs, std::mem::take(&mut b)).await?;
+        let mut after: Option<Vec<u8>> = None;
+        loop {
+            let page = sqs
+                .table
+                .messages_after(&scope, &q.id, after.as_deref(), CHUNK)
+                .await?;
+            let full = page.len() == CHUNK;
+            for m in &page {
+                if m.rec.sent + retention <= now {
+                    store::delete_message(&mut b, &scope, &q.id, m);
+                    expired += 1;
+                    if b.ops.len() >= CHUNK {
+                        commit_quietly(sqs, std::mem::take(&mut b)).await?;
+                    }
                 }
+            }
+            after = page.last().map(|m| m.key.clone());
+            if !full {
+                break;
             }
         }
         commit_quietly(sqs, b).await?;

@@ -71,14 +71,21 @@ use tokio::sync::Notify;
 /// Options of the SQS service.
 #[derive(Debug, Clone)]
 pub struct SqsConfig {
-    /// How often the background task sweeps expired messages and runs move tasks.
+    /// How often the background task advances message move tasks.
     pub sweep_interval: Duration,
+    /// How often it deletes messages past their retention period and expired deduplication,
+    /// receive-attempt and deleted-queue records. The pass reads every message of every
+    /// queue, so it must not run every second on a large backlog; nothing depends on its
+    /// promptness (receives skip expired messages, and the records are checked against
+    /// their expiry when used), and the retention period is at least 60 s.
+    pub retention_interval: Duration,
 }
 
 impl Default for SqsConfig {
     fn default() -> Self {
         Self {
             sweep_interval: Duration::from_secs(1),
+            retention_interval: Duration::from_secs(60),
         }
     }
 }

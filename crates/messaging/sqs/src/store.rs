@@ -333,6 +333,35 @@ impl Table {
             .collect()
     }
 
+    /// Up to `limit` messages of the queue in key order, starting after `after` (a key
+    /// returned before) — for passes over a whole queue that must not hold it in memory.
+    pub async fn messages_after(
+        &self,
+        s: &Scope,
+        qid: &str,
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<Loaded<MessageRecord>>> {
+        let mut range = Range::prefix(&messages_prefix(s, qid));
+        if let Some(k) = after {
+            range.start = std::ops::Bound::Excluded(k.to_vec());
+        }
+        let entries = self
+            .store
+            .scan(MESSAGES, range, Direction::Forward, limit)
+            .await?;
+        entries
+            .into_iter()
+            .map(|(key, raw)| {
+                Ok(Loaded {
+                    rec: decode(&raw)?,
+                    key,
+                    raw,
+                })
+            })
+            .collect()
+    }
+
     /// The message with this id, wherever its key is now.
     pub async fn message(
         &self,

@@ -24,6 +24,7 @@ fn service() -> (Arc<Sqs>, Arc<SqsService>) {
         MemoryStore::new(),
         SqsConfig {
             sweep_interval: Duration::from_millis(100),
+            retention_interval: Duration::from_millis(100),
         },
     );
     (sqs.clone(), Arc::new(SqsService::new(sqs)))
